@@ -1,0 +1,397 @@
+//! [`Event`]: one webhook delivery, parsed tolerantly, with its raw body kept.
+//!
+//! Parsing follows one rule: **a JSON object is never an error**. Unknown event and entity
+//! types parse as [`Entity::Other`]; an entity that does not fit its typed model (schema drift,
+//! say `"createdAt":"yesterday"`) parses as [`Entity::Unparsed`] with the raw JSON and the
+//! reason; `refers` entries that do not fit are left untyped but stay reachable. Only a body
+//! that is not UTF-8, not JSON, or not a JSON object is a [`ParseError`].
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use bytes::Bytes;
+use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::model::{Action, Bot, EntityType, Group, Manager, Message, User, UserChat};
+
+/// A body that cannot be a Channel event. Answered with `400 Bad Request`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// The body is not UTF-8.
+    #[error("body is not UTF-8 (invalid byte at offset {valid_up_to}); Channel sends UTF-8 JSON")]
+    NotUtf8 {
+        /// Length of the valid UTF-8 prefix.
+        valid_up_to: usize,
+    },
+    /// The body is not JSON (empty, truncated, trailing garbage, nested too deep).
+    #[error("body is not valid JSON ({0}); Channel sends a JSON object")]
+    NotJson(#[source] serde_json::Error),
+    /// The body is JSON but not an object.
+    #[error(
+        "body is JSON but not an object; a Channel event looks like {{\"event\":…,\"type\":…,\"entity\":{{…}}}}"
+    )]
+    NotObject,
+}
+
+/// What the event's `entity` holds.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Entity {
+    /// `"type":"message"`.
+    Message(Box<Message>),
+    /// `"type":"userChat"`.
+    UserChat(Box<UserChat>),
+    /// `"type":"user"`.
+    User(Box<User>),
+    /// An entity of a type this SDK does not model (or no `type` at all), kept as sent.
+    Other(Box<RawValue>),
+    /// An entity of a known type whose JSON does not fit the typed model: schema drift.
+    Unparsed {
+        /// The type the envelope announced.
+        expected: EntityType,
+        /// The entity as sent.
+        raw: Box<RawValue>,
+        /// Why it did not fit, e.g. `invalid type: string "1", expected i64 at line 1 column 12`.
+        reason: String,
+    },
+    /// No `entity`, or `"entity": null`.
+    Missing,
+}
+
+/// The related models sent beside the entity (`refers`).
+///
+/// The common ones are typed; [`Refers::get`] reads any entry (`veil`, future ones) as any
+/// type. An entry that does not fit its typed model is left out of the typed accessor but
+/// stays readable through [`Refers::get`] and [`Refers::raw`].
+#[derive(Clone, Debug, Default)]
+pub struct Refers {
+    manager: Option<Manager>,
+    group: Option<Group>,
+    user: Option<User>,
+    user_chat: Option<UserChat>,
+    bot: Option<Bot>,
+    message: Option<Box<Message>>,
+    raw: Option<Box<RawValue>>,
+}
+
+impl Refers {
+    /// The manager who wrote the message, or the one concerned.
+    pub fn manager(&self) -> Option<&Manager> {
+        self.manager.as_ref()
+    }
+    /// The team chat the message was posted in.
+    pub fn group(&self) -> Option<&Group> {
+        self.group.as_ref()
+    }
+    /// The customer concerned.
+    pub fn user(&self) -> Option<&User> {
+        self.user.as_ref()
+    }
+    /// The user chat the message was posted in.
+    pub fn user_chat(&self) -> Option<&UserChat> {
+        self.user_chat.as_ref()
+    }
+    /// The bot that wrote the message.
+    pub fn bot(&self) -> Option<&Bot> {
+        self.bot.as_ref()
+    }
+    /// A message sent beside a non-message entity (some integrations send it with `userChat`).
+    pub fn message(&self) -> Option<&Message> {
+        self.message.as_deref()
+    }
+    /// `refers` exactly as sent, if it was present.
+    pub fn raw(&self) -> Option<&RawValue> {
+        self.raw.as_deref()
+    }
+    /// Reads the entry `name` as `T`: `None` when there is no such entry, `Some(Err)` when it
+    /// does not fit `T`.
+    ///
+    /// ```
+    /// # use channeltalk_webhook::Event;
+    /// let event = Event::parse(r#"{"event":"push","type":"message","refers":{"veil":{"id":"v1"}}}"#)?;
+    /// let veil: serde_json::Value = event.refers().get("veil").expect("present")?;
+    /// assert_eq!(veil["id"], "v1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Option<Result<T, serde_json::Error>> {
+        let raw = self.raw.as_deref()?;
+        let entries: HashMap<Cow<'_, str>, &RawValue> = serde_json::from_str(raw.get()).ok()?;
+        entries
+            .get(name)
+            .map(|entry| serde_json::from_str(entry.get()))
+    }
+}
+
+/// One webhook delivery: `{"event": …, "type": …, "entity": {…}, "refers": {…}}`.
+///
+/// ```
+/// use channeltalk_webhook::{Action, Entity, EntityType, Event};
+///
+/// let event = Event::parse(r#"{"event":"push","type":"message","entity":{
+///     "id":"m1","channelId":"1","chatType":"group","chatId":"g1","chatKey":"group-g1",
+///     "personType":"manager","personId":"7","createdAt":1600158433443,
+///     "plainText":"Hi! Webhook Test"},
+///   "refers":{"manager":{"id":"7","name":"Kim"}}}"#)?;
+/// assert_eq!(event.action(), Some(&Action::Push));
+/// assert_eq!(event.entity_type(), Some(&EntityType::Message));
+/// let message = event.message().expect("a message");
+/// assert!(message.is_team_chat() && message.is_from_manager());
+/// assert_eq!(event.refers().manager().and_then(|m| m.name.as_deref()), Some("Kim"));
+///
+/// // Types this SDK does not know still parse:
+/// let other = Event::parse(r#"{"event":"push","type":"lead","entity":{"id":"1"}}"#)?;
+/// assert!(matches!(other.entity(), Entity::Other(_)));
+/// # Ok::<(), channeltalk_webhook::ParseError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Event {
+    action: Option<Action>,
+    entity_type: Option<EntityType>,
+    entity: Entity,
+    refers: Refers,
+    body: Bytes,
+}
+
+impl Event {
+    /// Parses a delivery body. Fails only when the body is not UTF-8, not JSON, or not a JSON
+    /// object; a leading UTF-8 byte order mark is ignored.
+    pub fn parse(body: impl Into<Bytes>) -> Result<Self, ParseError> {
+        let body = body.into();
+        let text = std::str::from_utf8(&body).map_err(|error| ParseError::NotUtf8 {
+            valid_up_to: error.valid_up_to(),
+        })?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|error| {
+            if error.is_data() {
+                ParseError::NotObject
+            } else {
+                ParseError::NotJson(error)
+            }
+        })?;
+        let action = envelope.event.and_then(read_open_enum::<Action>);
+        let entity_type = envelope.kind.and_then(read_open_enum::<EntityType>);
+        let entity = read_entity(entity_type.as_ref(), envelope.entity);
+        let refers = envelope.refers.map(read_refers).unwrap_or_default();
+        Ok(Event {
+            action,
+            entity_type,
+            entity,
+            refers,
+            body,
+        })
+    }
+
+    /// The action (`event`): `None` when absent or not a string.
+    pub fn action(&self) -> Option<&Action> {
+        self.action.as_ref()
+    }
+
+    /// The entity type (`type`): `None` when absent or not a string.
+    pub fn entity_type(&self) -> Option<&EntityType> {
+        self.entity_type.as_ref()
+    }
+
+    /// The entity.
+    pub fn entity(&self) -> &Entity {
+        &self.entity
+    }
+
+    /// Takes the entity out of the event.
+    pub fn into_entity(self) -> Entity {
+        self.entity
+    }
+
+    /// The related models.
+    pub fn refers(&self) -> &Refers {
+        &self.refers
+    }
+
+    /// The body exactly as received, for anything this SDK does not model.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The whole body as a JSON value (parsed on each call).
+    pub fn to_json(&self) -> serde_json::Value {
+        // The body was checked to be a JSON object when the event was parsed.
+        serde_json::from_slice(self.json_bytes()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The message, for a message event.
+    pub fn message(&self) -> Option<&Message> {
+        match &self.entity {
+            Entity::Message(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The user chat, for a user-chat event.
+    pub fn user_chat(&self) -> Option<&UserChat> {
+        match &self.entity {
+            Entity::UserChat(chat) => Some(chat),
+            _ => None,
+        }
+    }
+
+    /// The user, for a user event.
+    pub fn user(&self) -> Option<&User> {
+        match &self.entity {
+            Entity::User(user) => Some(user),
+            _ => None,
+        }
+    }
+
+    /// Whether the entity is modelled but did not fit (see [`Entity::Unparsed`]).
+    pub fn is_unparsed(&self) -> bool {
+        matches!(self.entity, Entity::Unparsed { .. })
+    }
+
+    fn json_bytes(&self) -> &[u8] {
+        self.body
+            .strip_prefix("\u{feff}".as_bytes())
+            .unwrap_or(&self.body)
+    }
+}
+
+impl Serialize for Event {
+    /// Serializes the body as received.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = std::str::from_utf8(self.json_bytes()).map_err(serde::ser::Error::custom)?;
+        let raw: &RawValue = serde_json::from_str(text).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+fn read_open_enum<T: From<String> + DeserializeOwned>(raw: &RawValue) -> Option<T> {
+    serde_json::from_str::<String>(raw.get()).ok().map(T::from)
+}
+
+fn read_entity(entity_type: Option<&EntityType>, raw: Option<&RawValue>) -> Entity {
+    let Some(raw) = raw.filter(|raw| raw.get() != "null") else {
+        return Entity::Missing;
+    };
+    fn typed<T: DeserializeOwned>(
+        expected: &EntityType,
+        raw: &RawValue,
+        wrap: impl FnOnce(Box<T>) -> Entity,
+    ) -> Entity {
+        match serde_json::from_str::<Box<T>>(raw.get()) {
+            Ok(value) => wrap(value),
+            Err(error) => {
+                tracing::debug!(entity_type = %expected, %error, "entity does not fit the typed model");
+                Entity::Unparsed {
+                    expected: expected.clone(),
+                    raw: raw.to_owned(),
+                    reason: error.to_string(),
+                }
+            }
+        }
+    }
+    match entity_type {
+        Some(kind @ EntityType::Message) => typed(kind, raw, Entity::Message),
+        Some(kind @ EntityType::UserChat) => typed(kind, raw, Entity::UserChat),
+        Some(kind @ EntityType::User) => typed(kind, raw, Entity::User),
+        Some(EntityType::Other(_)) | None => Entity::Other(raw.to_owned()),
+    }
+}
+
+fn read_refers(raw: &RawValue) -> Refers {
+    let mut refers = Refers {
+        raw: Some(raw.to_owned()),
+        ..Refers::default()
+    };
+    let Ok(RefersEntries(entries)) = serde_json::from_str(raw.get()) else {
+        tracing::debug!("refers is not an object; kept raw only");
+        return refers;
+    };
+    for (name, entry) in entries {
+        fn typed<T: DeserializeOwned>(name: &str, entry: &RawValue) -> Option<T> {
+            if entry.get() == "null" {
+                return None;
+            }
+            serde_json::from_str(entry.get())
+                .inspect_err(|error| tracing::debug!(refer = name, %error, "refers entry does not fit the typed model"))
+                .ok()
+        }
+        match name.as_ref() {
+            "manager" => refers.manager = typed(&name, entry),
+            "group" => refers.group = typed(&name, entry),
+            "user" => refers.user = typed(&name, entry),
+            "userChat" => refers.user_chat = typed(&name, entry),
+            "bot" => refers.bot = typed(&name, entry),
+            "message" => refers.message = typed(&name, entry),
+            _ => {}
+        }
+    }
+    refers
+}
+
+/// The entries of `refers`, in order (so that a repeated key behaves like JSON's last-wins).
+struct RefersEntries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for RefersEntries<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor;
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = RefersEntries<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(4));
+                while let Some(entry) = access.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(RefersEntries(entries))
+            }
+        }
+        deserializer.deserialize_map(EntriesVisitor)
+    }
+}
+
+/// The envelope, with each part left raw until its type is known. Repeated keys: last wins.
+struct Envelope<'a> {
+    event: Option<&'a RawValue>,
+    kind: Option<&'a RawValue>,
+    entity: Option<&'a RawValue>,
+    refers: Option<&'a RawValue>,
+}
+
+impl<'de> Deserialize<'de> for Envelope<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EnvelopeVisitor;
+        impl<'de> Visitor<'de> for EnvelopeVisitor {
+            type Value = Envelope<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Channel event (a JSON object)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut envelope = Envelope {
+                    event: None,
+                    kind: None,
+                    entity: None,
+                    refers: None,
+                };
+                while let Some(key) = access.next_key::<Cow<'de, str>>()? {
+                    let slot = match key.as_ref() {
+                        "event" => &mut envelope.event,
+                        "type" => &mut envelope.kind,
+                        "entity" => &mut envelope.entity,
+                        "refers" => &mut envelope.refers,
+                        _ => {
+                            access.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = Some(access.next_value()?);
+                }
+                Ok(envelope)
+            }
+        }
+        deserializer.deserialize_map(EnvelopeVisitor)
+    }
+}

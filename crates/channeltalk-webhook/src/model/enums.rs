@@ -1,0 +1,143 @@
+//! The open enums of the model: actions, entity types, chat and person types, states.
+//!
+//! Each keeps an unknown value in its `Other` variant (see the crate's Stability section).
+
+use super::open_enum::open_enum;
+
+open_enum! {
+    /// The envelope's `event`: what happened to the entity.
+    ///
+    /// ```
+    /// use channeltalk_webhook::Action;
+    /// assert_eq!(Action::from("push"), Action::Push);
+    /// assert_eq!(Action::from("archive").as_str(), "archive");
+    /// ```
+    pub enum Action {
+        /// A new message was posted (every new-message delivery).
+        Push = "push",
+        /// The entity was created or updated.
+        Upsert = "upsert",
+        /// The entity was updated.
+        Update = "update",
+        /// The entity was created.
+        Create = "create",
+    }
+}
+
+open_enum! {
+    /// The envelope's `type`: which model the `entity` holds.
+    pub enum EntityType {
+        /// A [`Message`](crate::Message).
+        Message = "message",
+        /// A [`UserChat`](crate::UserChat).
+        UserChat = "userChat",
+        /// A [`User`](crate::User).
+        User = "user",
+    }
+}
+
+open_enum! {
+    /// Where a message was posted.
+    pub enum ChatType {
+        /// A team chat (a `group` of managers).
+        Group = "group",
+        /// A conversation with a customer.
+        UserChat = "userChat",
+    }
+}
+
+open_enum! {
+    /// Who wrote a message.
+    pub enum PersonType {
+        /// A customer.
+        User = "user",
+        /// A member of the team.
+        Manager = "manager",
+        /// A bot, including your own quick replies coming back to you.
+        Bot = "bot",
+    }
+}
+
+open_enum! {
+    /// A message's delivery state.
+    pub enum MessageState {
+        /// Being sent.
+        Sending = "sending",
+        /// Sent.
+        Sent = "sent",
+        /// Sending failed.
+        Failed = "failed",
+        /// Removed after it was sent.
+        Removed = "removed",
+    }
+}
+
+open_enum! {
+    /// A user chat's state: the newer values and the older ones, which real deliveries still carry.
+    pub enum UserChatState {
+        /// Open (newer API).
+        Opened = "opened",
+        /// Snoozed (newer API).
+        Snoozed = "snoozed",
+        /// Waiting in the queue (newer API).
+        Queued = "queued",
+        /// Closed (both APIs).
+        Closed = "closed",
+        /// Not assigned to anyone (older API).
+        Unassigned = "unassigned",
+        /// Assigned to a manager (older API).
+        Assigned = "assigned",
+        /// On hold (older API).
+        Holding = "holding",
+        /// Solved (older API).
+        Solved = "solved",
+        /// Moved to the trash (older API).
+        Trash = "trash",
+    }
+}
+
+open_enum! {
+    /// What kind of user a [`User`](crate::User) is.
+    pub enum UserType {
+        /// A signed-in member.
+        Member = "member",
+        /// An anonymous lead.
+        Lead = "lead",
+        /// A unified profile.
+        Unified = "unified",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values_round_trip() {
+        for value in ["push", "upsert", "update", "create"] {
+            let action: Action = serde_json::from_str(&format!("\"{value}\"")).unwrap();
+            assert!(!action.is_other());
+            assert_eq!(
+                serde_json::to_string(&action).unwrap(),
+                format!("\"{value}\"")
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_values_are_kept() {
+        let kind: EntityType = serde_json::from_str("\"lead\"").unwrap();
+        assert_eq!(kind, EntityType::Other("lead".into()));
+        assert_eq!(kind.to_string(), "lead");
+        assert_eq!(serde_json::to_string(&kind).unwrap(), "\"lead\"");
+    }
+
+    #[test]
+    fn values_are_case_sensitive_as_in_json() {
+        assert_eq!(
+            EntityType::from("UserChat"),
+            EntityType::Other("UserChat".into())
+        );
+        assert_eq!(EntityType::from("userChat"), EntityType::UserChat);
+    }
+}

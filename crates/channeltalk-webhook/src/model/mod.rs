@@ -1,0 +1,22 @@
+//! The Channel models carried in events: messages, chats, users, the team, blocks.
+//!
+//! Every model ignores fields it does not know, and every enum keeps values it does not know,
+//! so new fields and values from Channel never break parsing.
+
+mod block;
+mod enums;
+mod message;
+mod open_enum;
+mod serde_util;
+mod team;
+mod timestamp;
+mod user;
+mod user_chat;
+
+pub use block::Block;
+pub use enums::{Action, ChatType, EntityType, MessageState, PersonType, UserChatState, UserType};
+pub use message::{Button, File, Message, Reaction};
+pub use team::{Bot, Group, Manager};
+pub use timestamp::Timestamp;
+pub use user::User;
+pub use user_chat::UserChat;

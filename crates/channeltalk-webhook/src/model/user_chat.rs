@@ -1,0 +1,107 @@
+//! [`UserChat`]: a conversation with a customer.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::enums::UserChatState;
+use super::serde_util::null_as_default;
+use super::timestamp::Timestamp;
+
+/// A conversation with a customer (`"type":"userChat"`, also `refers.userChat`).
+///
+/// Every field is optional: the spec promises none of them.
+///
+/// ```
+/// use channeltalk_webhook::{UserChat, UserChatState};
+///
+/// let chat: UserChat = serde_json::from_str(r#"{"id":"c1","state":"opened","firstAskedAt":5}"#)?;
+/// assert_eq!(chat.state, Some(UserChatState::Opened));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct UserChat {
+    /// The chat id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The channel id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<String>,
+    /// The customer's user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The team it is routed to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<String>,
+    /// The manager it is assigned to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<String>,
+    /// The managers following it.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub manager_ids: Vec<String>,
+    /// Its tags.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub tags: Vec<String>,
+    /// Its state (newer and older values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<UserChatState>,
+    /// Its priority (`"low"`, `"medium"`, `"high"`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
+    /// Its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Where it started (medium, page), kept as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Value>,
+    /// Chat profile fields, kept as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Value>,
+    /// When it was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
+    /// When it was last updated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Timestamp>,
+    /// When it was last opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<Timestamp>,
+    /// When it was first opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_opened_at: Option<Timestamp>,
+    /// When the customer last asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked_at: Option<Timestamp>,
+    /// When the customer first asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_asked_at: Option<Timestamp>,
+    /// When it was closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
+    /// The entity version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+impl UserChat {
+    /// Whether a message written at `created_at` is the customer's first question in this chat
+    /// (its `createdAt` equals the chat's `firstAskedAt`), the way real bots detect a new inquiry.
+    pub fn is_first_question(&self, created_at: Timestamp) -> bool {
+        self.first_asked_at == Some(created_at)
+    }
+}

@@ -1,0 +1,34 @@
+//! Test kit (feature `testing`): realistic sample events, a reader that sees a response as
+//! Channel would, a raw HTTP/1.1 client, and the shared bad-input matrix every adapter runs.
+//!
+//! ```
+//! use channeltalk_webhook::testing::{ChannelView, SampleEvent};
+//! use channeltalk_webhook::{Receiver, WebhookToken, sync_handler, QuickReply, Event};
+//!
+//! # futures_lite_block_on(async {
+//! let receiver = Receiver::new(WebhookToken::new("t").unwrap());
+//! let request = SampleEvent::user_message("hi").request("/webhook?token=t");
+//! let response = receiver
+//!     .handle(request, sync_handler(|_: Event| QuickReply::new().text("hello")))
+//!     .await;
+//! let view = ChannelView::from_response(&response);
+//! assert!(view.is_quick_reply());
+//! assert_eq!(view.texts(), ["hello"]);
+//! # });
+//! # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     let mut f = std::pin::pin!(f);
+//! #     let waker = std::task::Waker::noop();
+//! #     let mut cx = std::task::Context::from_waker(&waker);
+//! #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+//! # }
+//! ```
+
+mod client;
+mod matrix;
+mod sample;
+mod view;
+
+pub use client::{RawRequest, RawResponse, send};
+pub use matrix::{Case, Expected, echo_matrix, run_matrix};
+pub use sample::SampleEvent;
+pub use view::ChannelView;
