@@ -8,6 +8,12 @@ use crate::rejection::Rejection;
 /// The default body limit: 1 MiB, far above any real delivery.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
+/// Reads a `Content-Length` header value; `None` when absent or not a number (the body is
+/// then still limited while it streams in).
+pub fn declared_length(header_value: Option<&[u8]>) -> Option<u64> {
+    std::str::from_utf8(header_value?).ok()?.trim().parse().ok()
+}
+
 /// Collects a request body up to a limit. Get one from
 /// [`Receiver::begin`](crate::Receiver::begin), which also checks the token and the
 /// `Content-Length`.

@@ -62,7 +62,7 @@ pub mod rich_text;
 pub mod testing;
 mod token;
 
-pub use body::{BodyCollector, DEFAULT_BODY_LIMIT};
+pub use body::{BodyCollector, DEFAULT_BODY_LIMIT, declared_length};
 pub use dedup::DeliveryGuard;
 pub use event::{Entity, Event, ParseError, Refers};
 pub use handler::{Handler, SyncHandler, sync_handler};

@@ -15,7 +15,7 @@ use http::{Method, Request, Response};
 use http_body::Body;
 use serde::Deserialize;
 
-use crate::body::{BodyCollector, DEFAULT_BODY_LIMIT};
+use crate::body::{BodyCollector, DEFAULT_BODY_LIMIT, declared_length};
 use crate::dedup::DeliveryGuard;
 use crate::event::{Entity, Event};
 use crate::handler::{Handler, call_guarded};

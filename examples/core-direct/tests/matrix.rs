@@ -1,7 +1,7 @@
 //! The shared bad-input matrix over real HTTP against the hyper-only example.
 
-use channeltalk_webhook::testing::{echo_matrix, run_matrix};
-use channeltalk_webhook::{DEFAULT_BODY_LIMIT, Receiver, WebhookToken};
+use channeltalk_webhook::testing::run_echo_matrix;
+use channeltalk_webhook::{Receiver, WebhookToken};
 
 const TOKEN: &str = "s3cr3t+/=&é";
 
@@ -9,19 +9,14 @@ const TOKEN: &str = "s3cr3t+/=&é";
 async fn core_direct_passes_the_matrix() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let receiver = Receiver::new(WebhookToken::new(TOKEN).unwrap());
-    tokio::spawn(core_direct::serve(listener, receiver));
+    tokio::spawn(core_direct::serve(
+        listener,
+        Receiver::new(WebhookToken::new(TOKEN).unwrap()),
+    ));
 
-    let failures = tokio::task::spawn_blocking(move || {
-        run_matrix(
-            addr,
-            "/webhook",
-            TOKEN,
-            &echo_matrix("/webhook", TOKEN, DEFAULT_BODY_LIMIT),
-        )
-    })
-    .await
-    .unwrap();
+    let failures = tokio::task::spawn_blocking(move || run_echo_matrix(addr, TOKEN))
+        .await
+        .unwrap();
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",

@@ -380,6 +380,18 @@ pub fn run_matrix(addr: SocketAddr, path: &str, token: &str, cases: &[Case]) -> 
     failures
 }
 
+/// The whole echo matrix (path `/webhook`, 1 MiB limit) against the server at `addr`, the way
+/// every example's test runs it. Blocking: call it from `spawn_blocking` or a plain thread.
+pub fn run_echo_matrix(addr: SocketAddr, token: &str) -> Vec<String> {
+    let path = "/webhook";
+    run_matrix(
+        addr,
+        path,
+        token,
+        &echo_matrix(path, token, crate::DEFAULT_BODY_LIMIT),
+    )
+}
+
 fn check(addr: SocketAddr, case: &Case) -> Result<(), String> {
     let response =
         send(addr, &case.request).map_err(|error| format!("transport error: {error}"))?;

@@ -28,7 +28,8 @@ mod matrix;
 mod sample;
 mod view;
 
+pub use client::RawBody;
 pub use client::{RawRequest, RawResponse, send};
-pub use matrix::{Case, Expected, echo_matrix, run_matrix};
+pub use matrix::{Case, Expected, echo_matrix, run_echo_matrix, run_matrix};
 pub use sample::SampleEvent;
 pub use view::ChannelView;
