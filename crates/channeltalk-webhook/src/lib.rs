@@ -58,6 +58,7 @@ mod receiver;
 mod rejection;
 mod reply;
 pub mod rich_text;
+pub mod router;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token;
@@ -73,6 +74,7 @@ pub use model::{
 pub use receiver::{Policy, Receiver};
 pub use rejection::{IgnoreReason, Rejection};
 pub use reply::{BOT_NAME_HEADER, BotName, BotNameError, QUICK_REPLY_HEADER, QuickReply, Reply};
+pub use router::Router;
 pub use token::{TOKEN_PARAMETER, TokenConfigError, TokenError, WebhookToken};
 
 /// Re-exported so adapters and users share the exact `http` and `bytes` versions.

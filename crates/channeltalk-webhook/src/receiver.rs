@@ -266,13 +266,7 @@ impl Receiver {
 
 /// The declared body length, when the header is a valid number.
 fn content_length(headers: &http::HeaderMap) -> Option<u64> {
-    headers
-        .get(CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    declared_length(headers.get(CONTENT_LENGTH).map(http::HeaderValue::as_bytes))
 }
 
 /// A bot's message, typed or drifted (for a drifted entity, its `personType` alone is read).

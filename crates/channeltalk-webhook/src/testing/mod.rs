@@ -5,7 +5,7 @@
 //! use channeltalk_webhook::testing::{ChannelView, SampleEvent};
 //! use channeltalk_webhook::{Receiver, WebhookToken, sync_handler, QuickReply, Event};
 //!
-//! # futures_lite_block_on(async {
+//! # channeltalk_webhook::testing::block_on(async {
 //! let receiver = Receiver::new(WebhookToken::new("t").unwrap());
 //! let request = SampleEvent::user_message("hi").request("/webhook?token=t");
 //! let response = receiver
@@ -15,12 +15,6 @@
 //! assert!(view.is_quick_reply());
 //! assert_eq!(view.texts(), ["hello"]);
 //! # });
-//! # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
-//! #     let mut f = std::pin::pin!(f);
-//! #     let waker = std::task::Waker::noop();
-//! #     let mut cx = std::task::Context::from_waker(&waker);
-//! #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-//! # }
 //! ```
 
 mod client;
@@ -33,3 +27,16 @@ pub use client::{RawRequest, RawResponse, send};
 pub use matrix::{Case, Expected, echo_matrix, run_echo_matrix, run_matrix};
 pub use sample::SampleEvent;
 pub use view::ChannelView;
+
+/// Runs a future that waits on no I/O (a receiver or handler under test) to completion on the
+/// current thread, with no runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::yield_now();
+    }
+}
