@@ -9,7 +9,6 @@ use super::escape::*;
 use super::parse::*;
 use super::span::*;
 
-
 /// Why a [`RichText`] piece could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -290,4 +289,3 @@ impl Serialize for RichText {
         serializer.serialize_str(&self.0)
     }
 }
-

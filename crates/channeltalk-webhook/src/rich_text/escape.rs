@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-
 /// Escapes `&`, `<` and `>` so that `text` reads as plain text inside a rich-text value.
 ///
 /// Returns the input unchanged (borrowed) when there is nothing to escape.
@@ -135,4 +134,3 @@ pub(super) fn decode_numeric(body: &str) -> Option<char> {
     let code = u32::from_str_radix(digits, radix).ok()?;
     char::from_u32(code).filter(|decoded| *decoded != '\0')
 }
-

@@ -32,7 +32,6 @@
 //! assert_eq!(rich_text::to_plain_text(value.as_str()), "Hello <world>");
 //! ```
 
-
 mod builder;
 mod escape;
 mod parse;

@@ -3,7 +3,6 @@
 use super::escape::*;
 use super::span::*;
 
-
 /// Parses a rich-text value into styled spans.
 ///
 /// Parsing never fails and never drops text: markup it does not understand (unknown tags, a
@@ -460,4 +459,3 @@ impl<'a> Cursor<'a> {
         self.eat(quote).then_some((name, value))
     }
 }
-

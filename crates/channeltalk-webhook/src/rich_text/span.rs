@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-
 /// The style a [`Span`] is shown in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Style {
@@ -109,4 +108,3 @@ pub(super) fn variable_source(key: &str, fallback: Option<&str>) -> String {
         None => format!("${{{key}}}"),
     }
 }
-

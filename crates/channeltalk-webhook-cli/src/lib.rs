@@ -1,0 +1,89 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! `channeltalk-webhook`: a Channel Talk webhook simulator for your terminal.
+//!
+//! It lets you exercise a bot locally exactly as Channel Talk (channel.io) would, with no
+//! Channel account: it posts a realistic event to your bot the way Channel delivers webhooks
+//! (`POST`, a JSON body, `Content-Type: application/json`, the secret token in `?token=`),
+//! then tells you what Channel would make of the answer: the status, whether it counts as a
+//! failed delivery (any 4xx or 5xx; after 100 failures in a row Channel blocks the webhook),
+//! and, for a quick reply, the bot name and the message as Channel would post it.
+//!
+//! # Usage
+//!
+//! ```text
+//! # Start a bot (any of the examples), then:
+//! channeltalk-webhook send --url http://127.0.0.1:8080/webhook --token T --text hi
+//! channeltalk-webhook send --url http://127.0.0.1:8080/webhook --token T --person manager --chat group --text "deploy?"
+//! channeltalk-webhook send --url http://127.0.0.1:8080/webhook --token T --person bot   # your own reply coming back
+//! channeltalk-webhook send --url http://127.0.0.1:8080/webhook --token T --type userChat
+//!
+//! # Print an event, edit it, replay it:
+//! channeltalk-webhook sample --type message --text hi > event.json
+//! channeltalk-webhook send --url http://127.0.0.1:8080/webhook --token T --file event.json
+//! ```
+//!
+//! Against the echo example (`CHANNEL_WEBHOOK_TOKEN=T cargo run -p core-direct`), the first
+//! command prints something like:
+//!
+//! ```text
+//! POST http://127.0.0.1:8080/webhook?token=*** (token hidden)
+//! Event: a message by a user in a user chat: "hi" (676 bytes)
+//! Status: 200 OK
+//! Delivered: Channel counts this as a successful delivery.
+//! Quick reply posted as EchoBot:
+//!   echo: hi
+//! ```
+//!
+//! The token can also come from the `CHANNEL_WEBHOOK_TOKEN` variable, like the examples read
+//! it. It is only ever sent in the query string, and never printed. The simulator speaks plain
+//! HTTP only (TLS is not compiled in): it is meant for a bot running on your machine. It
+//! ignores proxy variables and does not follow redirects, so the token goes nowhere else.
+//!
+//! Bold and italic are shown with ANSI escapes only when standard output is a terminal (and
+//! `NO_COLOR` is not set); links read `label <href>`, mentions `@name (manager 42)`.
+//!
+//! Exit status: 0 when Channel would count the delivery as successful, 1 when it would count a
+//! failure, 2 for a usage error, an unreadable or invalid `--file`, or a bot that cannot be
+//! reached or does not answer.
+//!
+//! # Library
+//!
+//! The binary is a thin shell over this library, which holds everything testable:
+//!
+//! ```
+//! use channeltalk_webhook::testing::ChannelView;
+//! use channeltalk_webhook_cli::{Chat, EventArgs, EventType, Person, Verdict, build_event, render_view};
+//!
+//! let args = EventArgs { text: "hi".into(), event_type: EventType::Message, person: Person::Manager, chat: Chat::Group };
+//! let event = build_event(&args).event();
+//! assert!(event.message().unwrap().is_team_chat());
+//!
+//! let view = ChannelView::new(
+//!     200,
+//!     [("x-quick-reply", &b"true"[..]), ("x-bot-name", "봇".as_bytes())],
+//!     br#"{"blocks":[{"type":"text","value":"<b>hi</b> there"}]}"#,
+//! );
+//! assert_eq!(Verdict::of(&view), Verdict::Delivered);
+//! let shown = render_view(&view, false);
+//! assert!(shown.contains("Quick reply posted as 봇:\n  hi there\n"));
+//! ```
+
+mod args;
+mod deliver;
+mod error;
+mod event;
+mod render;
+
+pub use args::{Chat, Cli, Command, EventArgs, EventType, Person, SampleArgs, SendArgs};
+pub use deliver::{Delivery, Outgoing, REDACTED, redacted_url, webhook_url};
+pub use error::CliError;
+pub use event::{build_event, describe_event, describe_file_event, read_event_file, sample_json};
+pub use render::{Verdict, render_blocks, render_delivery, render_rich_text, render_view};
+
+/// Exit status when Channel would count the delivery as successful.
+pub const EXIT_DELIVERED: u8 = 0;
+/// Exit status when Channel would count the delivery as failed (a 4xx or 5xx answer).
+pub const EXIT_FAILED_DELIVERY: u8 = 1;
+/// Exit status for a usage error, a bad `--file`, or a bot that cannot be reached.
+pub const EXIT_ERROR: u8 = 2;
