@@ -15,7 +15,7 @@
 //!   enforces the body limit while the body streams in. It fails with a [`WebhookRejection`],
 //!   which answers with the core's status and reason. If your state cannot provide the
 //!   receiver, add it as an [`Extension`] layer and use [`WebhookFromExtension`] instead.
-//! - [`WebhookReply`]: the core's [`Reply`] (a [`QuickReply`] or a plain `ok`) as an axum
+//! - [`WebhookReply`]: the core's [`Reply`] (a [`QuickReply`](channeltalk_webhook::QuickReply) or a plain `ok`) as an axum
 //!   response, header bytes untouched (bot names in Korean arrive as sent).
 //!
 //! ```no_run
@@ -91,7 +91,7 @@ use axum::extract::rejection::ExtensionRejection;
 use axum::extract::{Extension, FromRef, FromRequest, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use channeltalk_webhook::{Event, Handler, QuickReply, Receiver, Rejection, Reply};
+use channeltalk_webhook::{Event, Handler, Receiver, Rejection, Reply};
 
 /// Extracts the [`Event`] of a genuine, well-formed delivery, with the [`Receiver`] taken
 /// from the router's state (`Receiver: FromRef<S>`; a `Router<Receiver>` works as is).
@@ -244,29 +244,7 @@ impl IntoResponse for WebhookReply {
     }
 }
 
-impl From<Reply> for WebhookReply {
-    fn from(reply: Reply) -> Self {
-        WebhookReply(reply)
-    }
-}
-
-impl From<QuickReply> for WebhookReply {
-    fn from(reply: QuickReply) -> Self {
-        WebhookReply(reply.into())
-    }
-}
-
-impl From<Option<QuickReply>> for WebhookReply {
-    fn from(reply: Option<QuickReply>) -> Self {
-        WebhookReply(reply.into())
-    }
-}
-
-impl From<()> for WebhookReply {
-    fn from((): ()) -> Self {
-        WebhookReply(Reply::Ack)
-    }
-}
+channeltalk_webhook::__reply_newtype_conversions!(WebhookReply);
 
 /// A router with `handler` mounted at `path`: `POST` runs the whole core pipeline
 /// ([`Receiver::serve`]: token, limit, parsing, policy, then your handler with panics caught),

@@ -72,7 +72,7 @@ pub use model::{
     PersonType, Reaction, Timestamp, User, UserChat, UserChatState, UserType,
 };
 pub use receiver::{Policy, Receiver};
-pub use rejection::{IgnoreReason, Rejection};
+pub use rejection::{IgnoreReason, Rejection, require_post};
 pub use reply::{BOT_NAME_HEADER, BotName, BotNameError, QUICK_REPLY_HEADER, QuickReply, Reply};
 pub use router::Router;
 pub use token::{TOKEN_PARAMETER, TokenConfigError, TokenError, WebhookToken};

@@ -11,7 +11,7 @@ use std::pin::pin;
 use bytes::{Buf, Bytes};
 use http::header::CONTENT_LENGTH;
 use http::request::Parts;
-use http::{Method, Request, Response};
+use http::{Request, Response};
 use http_body::Body;
 use serde::Deserialize;
 
@@ -20,7 +20,7 @@ use crate::dedup::DeliveryGuard;
 use crate::event::{Entity, Event};
 use crate::handler::{Handler, call_guarded};
 use crate::model::{EntityType, PersonType};
-use crate::rejection::{IgnoreReason, Rejection};
+use crate::rejection::{IgnoreReason, Rejection, require_post};
 use crate::token::WebhookToken;
 
 /// Which genuine deliveries reach your handler.
@@ -189,8 +189,8 @@ impl Receiver {
         B::Error: std::fmt::Display,
         H: Handler + ?Sized,
     {
-        if request.method() != Method::POST {
-            return Rejection::MethodNotAllowed.into_response();
+        if let Err(rejection) = require_post(request.method().as_str()) {
+            return rejection.into_response();
         }
         let (head, body) = request.into_parts();
         match self.read(&head, body).await {
@@ -244,8 +244,8 @@ impl Receiver {
         request: Request<Bytes>,
         handler: &H,
     ) -> Response<Bytes> {
-        if request.method() != Method::POST {
-            return Rejection::MethodNotAllowed.into_response();
+        if let Err(rejection) = require_post(request.method().as_str()) {
+            return rejection.into_response();
         }
         let query = request.uri().query();
         match self.receive(query, request.body().clone()) {

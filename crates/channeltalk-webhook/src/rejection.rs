@@ -111,6 +111,12 @@ impl Rejection {
     /// The response: the status and a one-line plain-text explanation.
     /// Acknowledged outcomes answer `ok`, like [`Reply::Ack`](crate::Reply::Ack).
     pub fn into_response(self) -> Response<Bytes> {
+        self.to_response()
+    }
+
+    /// [`Rejection::into_response`] from a reference, for frameworks that only lend their
+    /// rejections (warp's `Rejection::find`).
+    pub fn to_response(&self) -> Response<Bytes> {
         if self.is_acknowledged() {
             return crate::reply::acknowledgement();
         }
@@ -121,6 +127,21 @@ impl Rejection {
                 .insert(http::header::ALLOW, http::HeaderValue::from_static("POST"));
         }
         response
+    }
+}
+
+/// Channel delivers with `POST` only: any other method is [`Rejection::MethodNotAllowed`] (405).
+/// Takes the method's name so that every framework's method type fits.
+///
+/// ```
+/// assert!(channeltalk_webhook::require_post("POST").is_ok());
+/// assert_eq!(channeltalk_webhook::require_post("GET").unwrap_err().status(), 405);
+/// ```
+pub fn require_post(method: &str) -> Result<(), Rejection> {
+    if method == "POST" {
+        Ok(())
+    } else {
+        Err(Rejection::MethodNotAllowed)
     }
 }
 

@@ -248,6 +248,36 @@ impl From<Option<QuickReply>> for Reply {
     }
 }
 
+/// Implements `From<Reply>`, `From<QuickReply>`, `From<Option<QuickReply>>` and `From<()>`
+/// for an adapter's reply newtype (`struct WebhookReply(pub Reply)`), so that every adapter
+/// accepts the same handler results without repeating the conversions.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __reply_newtype_conversions {
+    ($newtype:ident) => {
+        impl ::core::convert::From<$crate::Reply> for $newtype {
+            fn from(reply: $crate::Reply) -> Self {
+                $newtype(reply)
+            }
+        }
+        impl ::core::convert::From<$crate::QuickReply> for $newtype {
+            fn from(reply: $crate::QuickReply) -> Self {
+                $newtype($crate::Reply::from(reply))
+            }
+        }
+        impl ::core::convert::From<::core::option::Option<$crate::QuickReply>> for $newtype {
+            fn from(reply: ::core::option::Option<$crate::QuickReply>) -> Self {
+                $newtype($crate::Reply::from(reply))
+            }
+        }
+        impl ::core::convert::From<()> for $newtype {
+            fn from((): ()) -> Self {
+                $newtype($crate::Reply::Ack)
+            }
+        }
+    };
+}
+
 /// `200 OK` with a short plain-text body, the answer to every delivery we post nothing for.
 pub(crate) fn acknowledgement() -> Response<Bytes> {
     plain_text(StatusCode::OK, Bytes::from_static(b"ok"))

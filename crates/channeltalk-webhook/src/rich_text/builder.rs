@@ -43,7 +43,7 @@ pub enum RichTextError {
 /// Every `&str` given to a builder method is escaped, so user text cannot inject links,
 /// mentions or styles. `From<&str>`, `From<String>`, `From<&String>` and `From<char>` escape
 /// too, which is what lets `bold("text")` take plain text. Colons and `${` are not escaped (see
-/// the [module docs](self)).
+/// the [module docs](super)).
 ///
 /// ```
 /// use channeltalk_webhook::rich_text::{RichText, RichTextError};

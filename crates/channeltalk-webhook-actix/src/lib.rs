@@ -1,0 +1,376 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! [actix-web 4](https://docs.rs/actix-web/4) adapter for [`channeltalk_webhook`]: Channel Talk
+//! (channel.io) webhook events in your actix handlers, quick replies as their return value.
+//!
+//! Every rule (token, body limit, parsing, bot messages, statuses, reply format) is the core's;
+//! this crate only translates actix-web's request into the core's inputs and the core's
+//! `http` 1 response into actix-web's own (`http` 0.2) response, byte for byte.
+//!
+//! - [`resource`]: mount a core [`Handler`](channeltalk_webhook::Handler) at a path in one line
+//!   (`POST` answered through the core, any other method 405, a panicking handler 500).
+//! - [`Webhook`]: an extractor yielding the [`Event`] once the core accepted the delivery, for
+//!   your own actix handlers; it needs the [`Receiver`] in app data.
+//! - [`WebhookReply`]: a [`Responder`] for the core's [`Reply`] and
+//!   [`QuickReply`](channeltalk_webhook::QuickReply).
+//! - [`WebhookRejection`]: a core [`Rejection`] as an actix [`ResponseError`].
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer};
+//! use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken};
+//!
+//! /// Echoes customers' and managers' messages (bot messages never reach a handler).
+//! async fn echo(event: Event) -> Option<QuickReply> {
+//!     let text = event.message()?.text()?.into_owned();
+//!     let reply = QuickReply::new().bot_name("EchoBot").ok()?;
+//!     Some(reply.text(format!("echo: {text}")))
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let token = WebhookToken::new(std::env::var("CHANNEL_WEBHOOK_TOKEN")?)?;
+//!     let receiver = Receiver::new(token);
+//!     HttpServer::new(move || {
+//!         // POST /webhook?token=… → `echo`; other methods → 405; other paths → actix's 404.
+//!         App::new().service(channeltalk_webhook_actix::resource("/webhook", receiver.clone(), echo))
+//!     })
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Stability
+//!
+//! This crate follows actix-web 4: a new actix-web major version means a new major version
+//! of this crate. Its API is the four items above plus [`MISSING_RECEIVER`]; what a request is
+//! answered (statuses, bodies, headers) is decided by `channeltalk-webhook` and changes only
+//! with it. No actix-web type appears in `channeltalk-webhook`'s API.
+
+use std::future::ready;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::Payload;
+use actix_web::error::{InternalError, PayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, Responder, ResponseError, web};
+use channeltalk_webhook::bytes::Bytes;
+use channeltalk_webhook::{Event, Receiver, Rejection, Reply, declared_length, http};
+use futures_util::future::LocalBoxFuture;
+use futures_util::{Stream, StreamExt};
+
+/// The body of the 500 answered when a [`Webhook`] is extracted and no [`Receiver`] was
+/// registered: a configuration error of the app, not of the request.
+pub const MISSING_RECEIVER: &str = "channeltalk-webhook-actix configuration error: no \
+    channeltalk_webhook::Receiver in the app data. Register one with \
+    `App::new().app_data(receiver.clone())` (or `.app_data(web::Data::new(receiver))`), \
+    or mount the handler with `channeltalk_webhook_actix::resource(path, receiver, handler)`.\n";
+
+/// Extracts the [`Event`] of a delivery the core accepted (token, size, body, policy).
+///
+/// The [`Receiver`] comes from the app data, registered either plainly,
+/// `App::new().app_data(receiver.clone())`, or as `web::Data<Receiver>`; without one the
+/// request gets a 500 whose body is [`MISSING_RECEIVER`]. The body is streamed into the core's
+/// collector, so an oversized body is refused (413) before the rest is buffered.
+///
+/// A refused request fails extraction with a [`WebhookRejection`] (inside the
+/// [`actix_web::Error`]) and your handler does not run. That includes deliveries the core
+/// acknowledges without a handler ([`Rejection::Ignored`], e.g. a bot's message): they are
+/// answered `200 ok` through the error path, as intended.
+///
+/// ```no_run
+/// use actix_web::{App, HttpServer, web};
+/// use channeltalk_webhook::{QuickReply, Receiver, WebhookToken};
+/// use channeltalk_webhook_actix::{Webhook, WebhookReply};
+///
+/// async fn hook(event: Webhook) -> WebhookReply {
+///     match event.message().and_then(|message| message.text()) {
+///         Some(text) => QuickReply::new().text(format!("you said {text}")).into(),
+///         None => ().into(),
+///     }
+/// }
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let receiver = Receiver::new(WebhookToken::new("s3cr3t").expect("a valid token"));
+/// HttpServer::new(move || {
+///     App::new()
+///         .app_data(receiver.clone())
+///         .route("/hook", web::post().to(hook))
+/// })
+/// .bind(("127.0.0.1", 8080))?
+/// .run()
+/// .await
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Webhook(pub Event);
+
+impl Webhook {
+    /// The event.
+    pub fn into_inner(self) -> Event {
+        self.0
+    }
+}
+
+impl Deref for Webhook {
+    type Target = Event;
+    fn deref(&self) -> &Event {
+        &self.0
+    }
+}
+
+impl DerefMut for Webhook {
+    fn deref_mut(&mut self) -> &mut Event {
+        &mut self.0
+    }
+}
+
+impl FromRequest for Webhook {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let (request, payload) = (request.clone(), payload.take());
+        Box::pin(async move {
+            let Some(receiver) = registered_receiver(&request) else {
+                tracing::error!("{MISSING_RECEIVER}");
+                let status = StatusCode::INTERNAL_SERVER_ERROR;
+                return Err(InternalError::new(MISSING_RECEIVER, status).into());
+            };
+            match read(&receiver, &request, payload).await {
+                Ok(event) => Ok(Webhook(event)),
+                Err(rejection) => Err(WebhookRejection(rejection).into()),
+            }
+        })
+    }
+}
+
+/// The core's [`Reply`] as an actix-web [`Responder`]: `200 ok`, or a quick reply with its
+/// headers (a non-ASCII `x-bot-name` included) and JSON body, byte for byte.
+///
+/// ```
+/// use channeltalk_webhook::QuickReply;
+/// use channeltalk_webhook_actix::WebhookReply;
+///
+/// let reply: WebhookReply = QuickReply::new().bot_name("상담봇")?.text("안녕하세요").into();
+/// let nothing: WebhookReply = ().into();
+/// # let _ = (reply, nothing);
+/// # Ok::<(), channeltalk_webhook::BotNameError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WebhookReply(pub Reply);
+
+channeltalk_webhook::__reply_newtype_conversions!(WebhookReply);
+
+impl Responder for WebhookReply {
+    type Body = BoxBody;
+
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        to_actix(self.0.into_response())
+    }
+}
+
+/// A core [`Rejection`] as an actix-web error: its status, headers and body are the core's.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct WebhookRejection(#[from] pub Rejection);
+
+impl ResponseError for WebhookRejection {
+    fn status_code(&self) -> StatusCode {
+        to_actix_status(self.0.status())
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        to_actix(self.0.to_response())
+    }
+}
+
+/// A [`Resource`] at `path` that answers `POST` through the core and `handler` (token, size,
+/// parsing, policy, a panicking handler caught as 500) and every other method with the core's
+/// 405 (`Allow: POST`). It carries its own `receiver`: no app data is needed.
+///
+/// ```
+/// use actix_web::App;
+/// use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken, sync_handler};
+///
+/// let receiver = Receiver::new(WebhookToken::new("s3cr3t")?);
+/// let app = App::new().service(channeltalk_webhook_actix::resource(
+///     "/webhook",
+///     receiver,
+///     sync_handler(|event: Event| event.message().map(|_| QuickReply::new().text("got it"))),
+/// ));
+/// # let _ = app;
+/// # Ok::<(), channeltalk_webhook::TokenConfigError>(())
+/// ```
+pub fn resource<H: channeltalk_webhook::Handler>(
+    path: &str,
+    receiver: Receiver,
+    handler: H,
+) -> Resource {
+    let handler = Arc::new(handler);
+    let post = move |request: HttpRequest, payload: web::Payload| {
+        let (receiver, handler) = (receiver.clone(), Arc::clone(&handler));
+        async move {
+            let response = match read(&receiver, &request, payload).await {
+                Ok(event) => receiver.call(handler.as_ref(), event).await,
+                Err(rejection) => rejection.into_response(),
+            };
+            to_actix(response)
+        }
+    };
+    let other = || ready(to_actix(Rejection::MethodNotAllowed.into_response()));
+    web::resource(path)
+        .route(web::post().to(post))
+        .default_service(web::to(other))
+}
+
+/// The receiver in the app data, plain or as `web::Data`.
+fn registered_receiver(request: &HttpRequest) -> Option<Receiver> {
+    let plain = request.app_data::<Receiver>().cloned();
+    plain.or_else(|| {
+        let data = request.app_data::<web::Data<Receiver>>()?;
+        Some(data.get_ref().clone())
+    })
+}
+
+/// The core's steps 1–3: token and declared length, the body chunk by chunk, parsing.
+async fn read(
+    receiver: &Receiver,
+    request: &HttpRequest,
+    mut payload: impl Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+) -> Result<Event, Rejection> {
+    let length = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .map(HeaderValue::as_bytes);
+    let mut body = receiver.begin(Some(request.query_string()), declared_length(length))?;
+    while let Some(chunk) = payload.next().await {
+        body.push(chunk.map_err(Rejection::unreadable)?)?;
+    }
+    receiver.parse(body.finish())
+}
+
+/// The core's response as actix-web's: status, every header as bytes, body.
+fn to_actix(response: http::Response<Bytes>) -> HttpResponse {
+    let (head, body) = response.into_parts();
+    let mut translated = HttpResponse::with_body(to_actix_status(head.status), body);
+    for (name, value) in &head.headers {
+        // `http` 0.2 and 1 accept the same header bytes, so neither conversion fails.
+        match (
+            HeaderName::from_bytes(name.as_str().as_bytes()),
+            HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            (Ok(name), Ok(value)) => translated.headers_mut().append(name, value),
+            _ => tracing::error!(header = %name, "header not representable in actix-web: dropped"),
+        }
+    }
+    translated.map_into_boxed_body()
+}
+
+fn to_actix_status(status: http::StatusCode) -> StatusCode {
+    // Both crates accept exactly 100..=999.
+    StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use channeltalk_webhook::{IgnoreReason, QuickReply, TokenError, WebhookToken};
+
+    fn bytes_of(response: &HttpResponse) -> (u16, Vec<(String, Vec<u8>)>) {
+        let mut headers: Vec<_> = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+            .collect();
+        headers.sort(); // actix-web's header map has no order across names
+        (response.status().as_u16(), headers)
+    }
+
+    fn core_bytes(response: &http::Response<Bytes>) -> (u16, Vec<(String, Vec<u8>)>) {
+        let mut headers: Vec<_> = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+            .collect();
+        headers.sort(); // actix-web's header map has no order across names
+        (response.status().as_u16(), headers)
+    }
+
+    async fn body_of(response: HttpResponse) -> Bytes {
+        actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap_or_default()
+    }
+
+    #[actix_web::test]
+    async fn translates_a_quick_reply_byte_for_byte() {
+        let core = QuickReply::new()
+            .bot_name("상담봇 🤖")
+            .unwrap()
+            .text("안녕")
+            .into_response();
+        let expected = (core_bytes(&core), core.body().clone());
+        let translated = WebhookReply::from(
+            QuickReply::new()
+                .bot_name("상담봇 🤖")
+                .unwrap()
+                .text("안녕"),
+        )
+        .respond_to(&actix_web::test::TestRequest::default().to_http_request());
+        let head = bytes_of(&translated);
+        assert_eq!((head, body_of(translated).await), expected);
+        assert!(
+            expected
+                .0
+                .1
+                .iter()
+                .any(|(n, v)| n == "x-bot-name" && v == "상담봇 🤖".as_bytes())
+        );
+    }
+
+    /// Every rejection, its `&self` answer against the core's `into_response`.
+    fn rejections() -> Vec<fn() -> Rejection> {
+        vec![
+            || Rejection::MethodNotAllowed,
+            || Rejection::from(TokenError::Missing),
+            || Rejection::from(TokenError::Mismatch),
+            || Rejection::from(TokenError::Repeated),
+            || Rejection::PayloadTooLarge { limit: 1024 },
+            || Rejection::unreadable("connection reset"),
+            || Rejection::Ignored(IgnoreReason::BotMessage),
+            || Rejection::Ignored(IgnoreReason::Duplicate),
+            || Rejection::HandlerPanicked,
+            || {
+                let receiver = Receiver::new(WebhookToken::new("t").unwrap());
+                receiver.receive(Some("token=t"), "[1]".into()).unwrap_err()
+            },
+            || {
+                let receiver = Receiver::new(WebhookToken::new("t").unwrap());
+                receiver.receive(Some("token=t"), "{".into()).unwrap_err()
+            },
+            || {
+                let receiver = Receiver::new(WebhookToken::new("t").unwrap());
+                let invalid_utf8 = Bytes::from_static(b"{\"a\":\"\xff\"}");
+                receiver.receive(Some("token=t"), invalid_utf8).unwrap_err()
+            },
+        ]
+    }
+
+    #[actix_web::test]
+    async fn a_borrowed_rejection_answers_exactly_what_the_core_answers() {
+        for make in rejections() {
+            let core = make().into_response();
+            let expected = (core_bytes(&core), core.body().clone());
+            let error = WebhookRejection(make());
+            assert_eq!(error.status_code().as_u16(), expected.0.0, "{error}");
+            let translated = error.error_response();
+            let head = bytes_of(&translated);
+            assert_eq!((head, body_of(translated).await), expected, "{error}");
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The adapter in a real actix-web `HttpServer` on 127.0.0.1, spoken to over TCP.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer, web};
+use channeltalk_webhook::testing::{RawRequest, SampleEvent, run_echo_matrix, send};
+use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken, sync_handler};
+use channeltalk_webhook_actix::{Webhook, WebhookReply, resource};
+
+const TOKEN: &str = "s3cr3t+/=&é";
+const ENCODED_TOKEN: &str = "s3cr3t%2B%2F%3D%26%C3%A9";
+
+fn receiver() -> Receiver {
+    Receiver::new(WebhookToken::new(TOKEN).unwrap())
+}
+
+/// Starts `HttpServer::new($factory)` on 127.0.0.1:0 with one worker, inside the current
+/// actix system; returns its address and handle.
+macro_rules! start {
+    ($factory:expr) => {{
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = HttpServer::new($factory)
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .unwrap()
+            .run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        (addr, handle)
+    }};
+}
+
+/// Runs blocking client code off the actix system's thread.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    actix_web::rt::task::spawn_blocking(f).await.unwrap()
+}
+
+async fn assert_matrix_passes(addr: SocketAddr, handle: ServerHandle) {
+    let failures = blocking(move || run_echo_matrix(addr, TOKEN)).await;
+    handle.stop(true).await;
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[actix_web::test]
+async fn a_panicking_handler_gets_500_and_the_server_keeps_serving() {
+    let handler = |event: Event| async move {
+        let text = event.message().and_then(|m| m.text())?.into_owned();
+        assert!(text != "panic", "the handler panicked on purpose");
+        Some(QuickReply::new().bot_name("상담봇").ok()?.text(text))
+    };
+    let (addr, handle) =
+        start!(move || App::new().service(resource("/webhook", receiver(), handler)));
+    let target = format!("/webhook?token={ENCODED_TOKEN}");
+    let responses = blocking(move || {
+        ["panic", "still there?", "panic", "and now?"].map(|text| {
+            let body = SampleEvent::user_message(text).body();
+            send(addr, &RawRequest::post(target.clone(), body)).unwrap()
+        })
+    })
+    .await;
+    handle.stop(true).await;
+
+    for (panicked, served) in [
+        (&responses[0], &responses[1]),
+        (&responses[2], &responses[3]),
+    ] {
+        assert_eq!(panicked.status, 500, "{:?}", panicked);
+        let view = served.view();
+        assert!(view.is_quick_reply(), "{served:?}");
+        assert_eq!(served.header("x-bot-name"), Some("상담봇".as_bytes()));
+    }
+    assert_eq!(responses[3].view().texts(), ["and now?"]);
+}
+
+#[actix_web::test]
+async fn the_mounted_echo_passes_the_shared_matrix() {
+    let (addr, handle) = start!(move || {
+        App::new().service(resource(
+            "/webhook",
+            receiver(),
+            sync_handler(echo_common::echo),
+        ))
+    });
+    assert_matrix_passes(addr, handle).await;
+}
+
+async fn extracted_echo(event: Webhook) -> WebhookReply {
+    echo_common::echo(event.into_inner()).into()
+}
+
+#[actix_web::test]
+async fn the_extractor_based_echo_passes_the_shared_matrix() {
+    let receiver = receiver();
+    let (addr, handle) = start!(move || {
+        App::new()
+            .app_data(web::Data::new(receiver.clone()))
+            .service(web::resource("/webhook").route(web::post().to(extracted_echo)))
+    });
+    assert_matrix_passes(addr, handle).await;
+}
+
+#[actix_web::test]
+async fn an_oversized_stream_is_refused_before_it_ends() {
+    let receiver = receiver().with_body_limit(4096);
+    let (addr, handle) = start!(move || {
+        App::new().service(resource(
+            "/webhook",
+            receiver.clone(),
+            echo_common::echo_async,
+        ))
+    });
+    // 8 KiB of a chunked body that never ends: the answer must come anyway.
+    let (status, body) = blocking(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let head = format!(
+            "POST /webhook?token={ENCODED_TOKEN} HTTP/1.1\r\nHost: {addr}\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        for _ in 0..8 {
+            stream.write_all(b"400\r\n").unwrap();
+            stream.write_all(&[b' '; 0x400]).unwrap();
+            stream.write_all(b"\r\n").unwrap();
+        }
+        stream.flush().unwrap();
+        let mut received = Vec::new();
+        let mut buffer = [0u8; 4096];
+        // Read up to the end of the response head and the short body.
+        while !String::from_utf8_lossy(&received).contains("limit") {
+            match stream.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+        let text = String::from_utf8_lossy(&received).into_owned();
+        (text.get(9..12).map(str::to_owned), text)
+    })
+    .await;
+    handle.stop(true).await;
+    assert_eq!(status.as_deref(), Some("413"), "{body}");
+    assert!(body.contains("4096-byte limit"), "{body}");
+}

@@ -1,0 +1,26 @@
+//! The shared bad-input matrix over real HTTP against the warp example.
+
+use channeltalk_webhook::testing::run_echo_matrix;
+use channeltalk_webhook::{Receiver, WebhookToken};
+
+const TOKEN: &str = "s3cr3t+/=&é";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_warp_passes_the_matrix() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(echo_warp::serve(
+        listener,
+        Receiver::new(WebhookToken::new(TOKEN).unwrap()),
+    ));
+
+    let failures = tokio::task::spawn_blocking(move || run_echo_matrix(addr, TOKEN))
+        .await
+        .unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
