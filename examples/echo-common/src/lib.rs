@@ -129,6 +129,36 @@ impl Settings {
     }
 }
 
+/// What an example has once it is ready to serve.
+#[derive(Debug)]
+pub struct Started {
+    /// The bound listener (non-blocking, ready for tokio's `TcpListener::from_std`).
+    pub listener: std::net::TcpListener,
+    /// The receiver built from the settings.
+    pub receiver: Receiver,
+    /// What to print: the address, and a generated token with a curl command.
+    pub banner: String,
+}
+
+/// Everything an example does before serving: logs (`RUST_LOG`, default `info`), the
+/// settings, the bound listener and the banner.
+pub fn start(framework: &str) -> Result<Started, Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let settings = Settings::from_env()?;
+    let listener = std::net::TcpListener::bind(settings.addr)?;
+    listener.set_nonblocking(true)?;
+    let banner = settings.banner(framework, listener.local_addr()?);
+    Ok(Started {
+        listener,
+        receiver: settings.receiver(),
+        banner,
+    })
+}
+
 /// A random 32-hex-digit token (falls back to the time if the OS has no randomness).
 fn random_token() -> String {
     let mut bytes = [0u8; 16];
