@@ -165,13 +165,8 @@ impl Event {
             valid_up_to: error.valid_up_to(),
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|error| {
-            if error.is_data() {
-                ParseError::NotObject
-            } else {
-                ParseError::NotJson(error)
-            }
-        })?;
+        let envelope: Envelope<'_> =
+            serde_json::from_str(text).map_err(|error| not_an_event(text, error))?;
         let action = envelope.event.and_then(read_open_enum::<Action>);
         let entity_type = envelope.kind.and_then(read_open_enum::<EntityType>);
         let entity = read_entity(entity_type.as_ref(), envelope.entity);
@@ -215,10 +210,11 @@ impl Event {
         &self.body
     }
 
-    /// The whole body as a JSON value (parsed on each call).
-    pub fn to_json(&self) -> serde_json::Value {
-        // The body was checked to be a JSON object when the event was parsed.
-        serde_json::from_slice(self.json_bytes()).unwrap_or(serde_json::Value::Null)
+    /// The whole body as a [`serde_json::Value`] (parsed on each call). Fails for the rare
+    /// bodies a `Value` cannot hold although they are valid JSON (numbers beyond `f64`, lone
+    /// surrogate escapes, nesting deeper than 128); [`Event::body`] always has them.
+    pub fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_slice(self.json_bytes())
     }
 
     /// The message, for a message event.
@@ -263,6 +259,20 @@ impl Serialize for Event {
         let text = std::str::from_utf8(self.json_bytes()).map_err(serde::ser::Error::custom)?;
         let raw: &RawValue = serde_json::from_str(text).map_err(serde::ser::Error::custom)?;
         raw.serialize(serializer)
+    }
+}
+
+/// Classifies a body the envelope could not be read from: valid JSON of another kind is
+/// [`ParseError::NotObject`], anything else [`ParseError::NotJson`] with the syntax error.
+fn not_an_event(text: &str, error: serde_json::Error) -> ParseError {
+    if !error.is_data() {
+        return ParseError::NotJson(error);
+    }
+    // A type error can come before a syntax error (`"a"}`): check the whole body is JSON.
+    // `RawValue` skips values without a depth limit, so deep but valid JSON counts as JSON.
+    match serde_json::from_str::<&RawValue>(text) {
+        Ok(_) => ParseError::NotObject,
+        Err(syntax) => ParseError::NotJson(syntax),
     }
 }
 
