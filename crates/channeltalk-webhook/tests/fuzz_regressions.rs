@@ -38,7 +38,12 @@ fn f1_a_body_that_is_not_json_is_not_json() {
     }
     // Valid JSON that is not an object is still NotObject, deep nesting included.
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    for body in [b"[]".to_vec(), b"\"\"".to_vec(), b"1".to_vec(), deep.into_bytes()] {
+    for body in [
+        b"[]".to_vec(),
+        b"\"\"".to_vec(),
+        b"1".to_vec(),
+        deep.into_bytes(),
+    ] {
         assert!(matches!(Event::parse(body), Err(ParseError::NotObject)));
     }
 }

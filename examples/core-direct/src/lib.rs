@@ -18,7 +18,17 @@ use tokio::net::TcpListener;
 
 /// Serves the echo bot on `listener` until the process ends.
 pub async fn serve(listener: TcpListener, receiver: Receiver) -> std::io::Result<()> {
-    let handler = Arc::new(sync_handler(echo));
+    serve_with(listener, receiver, sync_handler(echo)).await
+}
+
+/// Serves `handler` at `/webhook` on `listener` until the process ends: the server of
+/// [`serve`] with any core [`Handler`] (tests mount their own, e.g. one that waits).
+pub async fn serve_with<H: Handler>(
+    listener: TcpListener,
+    receiver: Receiver,
+    handler: H,
+) -> std::io::Result<()> {
+    let handler = Arc::new(handler);
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(accepted) => accepted,

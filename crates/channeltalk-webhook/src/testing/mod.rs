@@ -18,12 +18,17 @@
 //! ```
 
 mod client;
+mod faults;
 mod matrix;
 mod sample;
 mod view;
 
 pub use client::RawBody;
 pub use client::{RawRequest, RawResponse, send};
+pub use faults::{
+    Gate, GateHandler, Opened, SLOW_TEXT, check_slow_handler_does_not_block, contains_secret,
+    secret_leaks,
+};
 pub use matrix::{Case, Expected, echo_matrix, run_echo_matrix, run_matrix};
 pub use sample::SampleEvent;
 pub use view::ChannelView;
