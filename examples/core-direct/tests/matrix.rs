@@ -1,6 +1,6 @@
 //! The shared bad-input matrix over real HTTP against the hyper-only example.
 
-use channeltalk_webhook::testing::run_echo_matrix;
+use channeltalk_webhook::testing::assert_echo_matrix;
 use channeltalk_webhook::{Receiver, WebhookToken};
 
 const TOKEN: &str = "s3cr3t+/=&é";
@@ -14,13 +14,7 @@ async fn core_direct_passes_the_matrix() {
         Receiver::new(WebhookToken::new(TOKEN).unwrap()),
     ));
 
-    let failures = tokio::task::spawn_blocking(move || run_echo_matrix(addr, TOKEN))
+    tokio::task::spawn_blocking(move || assert_echo_matrix(addr, TOKEN))
         .await
         .unwrap();
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
 }

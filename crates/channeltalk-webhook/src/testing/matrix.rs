@@ -392,6 +392,19 @@ pub fn run_echo_matrix(addr: SocketAddr, token: &str) -> Vec<String> {
     )
 }
 
+/// [`run_echo_matrix`], panicking with every failure listed: the whole matrix as one line of
+/// a test. Blocking, like `run_echo_matrix`.
+#[track_caller]
+pub fn assert_echo_matrix(addr: SocketAddr, token: &str) {
+    let failures = run_echo_matrix(addr, token);
+    assert!(
+        failures.is_empty(),
+        "{} matrix failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 fn check(addr: SocketAddr, case: &Case) -> Result<(), String> {
     let response =
         send(addr, &case.request).map_err(|error| format!("transport error: {error}"))?;

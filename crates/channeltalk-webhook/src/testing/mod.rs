@@ -29,7 +29,7 @@ pub use faults::{
     Gate, GateHandler, Opened, SLOW_TEXT, check_slow_handler_does_not_block, contains_secret,
     secret_leaks,
 };
-pub use matrix::{Case, Expected, echo_matrix, run_echo_matrix, run_matrix};
+pub use matrix::{Case, Expected, assert_echo_matrix, echo_matrix, run_echo_matrix, run_matrix};
 pub use sample::SampleEvent;
 pub use view::ChannelView;
 
