@@ -15,6 +15,7 @@ use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::model::serde_util::Key;
 use crate::model::{Action, Bot, EntityType, Group, Manager, Message, User, UserChat};
 
 /// A body that cannot be a Channel event. Answered with `400 Bad Request`.
@@ -165,11 +166,20 @@ impl Event {
             valid_up_to: error.valid_up_to(),
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let envelope: Envelope<'_> =
-            serde_json::from_str(text).map_err(|error| not_an_event(text, error))?;
+        // Fast path: one pass, the entity read straight into its typed model when `type` comes
+        // before it (as Channel sends it). Any error there (schema drift, bad JSON) falls back to
+        // the tolerant path, which reads each part raw first and reports the error.
+        let envelope = match read_envelope(text, true) {
+            Ok(envelope) => envelope,
+            Err(_) => read_envelope(text, false).map_err(|error| not_an_event(text, error))?,
+        };
         let action = envelope.event.and_then(read_open_enum::<Action>);
         let entity_type = envelope.kind.and_then(read_open_enum::<EntityType>);
-        let entity = read_entity(entity_type.as_ref(), envelope.entity);
+        let entity = match envelope.entity {
+            Some(EntitySlot::Typed(_, entity)) => entity,
+            Some(EntitySlot::Raw(raw)) => read_entity(entity_type.as_ref(), Some(raw)),
+            None => Entity::Missing,
+        };
         let refers = envelope.refers.map(read_refers).unwrap_or_default();
         Ok(Event {
             action,
@@ -310,15 +320,55 @@ fn read_entity(entity_type: Option<&EntityType>, raw: Option<&RawValue>) -> Enti
 }
 
 fn read_refers(raw: &RawValue) -> Refers {
-    let mut refers = Refers {
-        raw: Some(raw.to_owned()),
-        ..Refers::default()
+    // Fast path: every entry typed in one pass; if one does not fit, read them one by one.
+    let mut refers = match serde_json::from_str::<TypedRefers>(raw.get()) {
+        Ok(TypedRefers(refers)) => refers,
+        Err(_) => read_refers_one_by_one(raw),
     };
+    refers.raw = Some(raw.to_owned());
+    refers
+}
+
+/// `refers` read typed in one pass: fails if any known entry does not fit its model.
+struct TypedRefers(Refers);
+
+impl<'de> Deserialize<'de> for TypedRefers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TypedRefersVisitor;
+        impl<'de> Visitor<'de> for TypedRefersVisitor {
+            type Value = TypedRefers;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut refers = Refers::default();
+                while let Some(Key(name)) = access.next_key::<Key<'de>>()? {
+                    match name.as_ref() {
+                        "manager" => refers.manager = access.next_value()?,
+                        "group" => refers.group = access.next_value()?,
+                        "user" => refers.user = access.next_value()?,
+                        "userChat" => refers.user_chat = access.next_value()?,
+                        "bot" => refers.bot = access.next_value()?,
+                        "message" => refers.message = access.next_value()?,
+                        _ => {
+                            access.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TypedRefers(refers))
+            }
+        }
+        deserializer.deserialize_map(TypedRefersVisitor)
+    }
+}
+
+fn read_refers_one_by_one(raw: &RawValue) -> Refers {
+    let mut refers = Refers::default();
     let Ok(RefersEntries(entries)) = serde_json::from_str(raw.get()) else {
         tracing::debug!("refers is not an object; kept raw only");
         return refers;
     };
-    for (name, entry) in entries {
+    for (Key(name), entry) in entries {
         fn typed<T: DeserializeOwned>(name: &str, entry: &RawValue) -> Option<T> {
             if entry.get() == "null" {
                 return None;
@@ -341,7 +391,7 @@ fn read_refers(raw: &RawValue) -> Refers {
 }
 
 /// The entries of `refers`, in order (so that a repeated key behaves like JSON's last-wins).
-struct RefersEntries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+struct RefersEntries<'a>(Vec<(Key<'a>, &'a RawValue)>);
 
 impl<'de> Deserialize<'de> for RefersEntries<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -363,45 +413,99 @@ impl<'de> Deserialize<'de> for RefersEntries<'de> {
     }
 }
 
-/// The envelope, with each part left raw until its type is known. Repeated keys: last wins.
+fn read_envelope(text: &str, typed: bool) -> Result<Envelope<'_>, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let envelope =
+        serde::de::DeserializeSeed::deserialize(EnvelopeSeed { typed }, &mut deserializer)?;
+    deserializer.end()?;
+    Ok(envelope)
+}
+
+/// The entity as read by the envelope pass.
+enum EntitySlot<'a> {
+    /// Left raw: its type was not known yet (or the tolerant path).
+    Raw(&'a RawValue),
+    /// Read straight into its typed model (fast path), for the type announced before it.
+    Typed(EntityType, Entity),
+}
+
+/// The envelope. On the tolerant path every part is left raw until its type is known; on the
+/// fast path a known entity type announced before the entity is read typed. Repeated keys:
+/// last wins.
 struct Envelope<'a> {
     event: Option<&'a RawValue>,
     kind: Option<&'a RawValue>,
-    entity: Option<&'a RawValue>,
+    entity: Option<EntitySlot<'a>>,
     refers: Option<&'a RawValue>,
 }
 
-impl<'de> Deserialize<'de> for Envelope<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EnvelopeVisitor;
-        impl<'de> Visitor<'de> for EnvelopeVisitor {
-            type Value = Envelope<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a Channel event (a JSON object)")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut envelope = Envelope {
-                    event: None,
-                    kind: None,
-                    entity: None,
-                    refers: None,
-                };
-                while let Some(key) = access.next_key::<Cow<'de, str>>()? {
-                    let slot = match key.as_ref() {
-                        "event" => &mut envelope.event,
-                        "type" => &mut envelope.kind,
-                        "entity" => &mut envelope.entity,
-                        "refers" => &mut envelope.refers,
-                        _ => {
-                            access.next_value::<IgnoredAny>()?;
-                            continue;
-                        }
+struct EnvelopeSeed {
+    typed: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for EnvelopeSeed {
+    type Value = Envelope<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EnvelopeSeed {
+    type Value = Envelope<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Channel event (a JSON object)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut envelope = Envelope {
+            event: None,
+            kind: None,
+            entity: None,
+            refers: None,
+        };
+        while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
+            match key.as_ref() {
+                "event" => envelope.event = Some(access.next_value()?),
+                "type" => envelope.kind = Some(access.next_value()?),
+                "refers" => envelope.refers = Some(access.next_value()?),
+                "entity" => {
+                    let announced = match (self.typed, envelope.kind) {
+                        (true, Some(kind)) => read_open_enum::<EntityType>(kind),
+                        _ => None,
                     };
-                    *slot = Some(access.next_value()?);
+                    let entity = match announced {
+                        Some(kind @ EntityType::Message) => {
+                            let message: Option<Box<Message>> = access.next_value()?;
+                            EntitySlot::Typed(
+                                kind,
+                                message.map_or(Entity::Missing, Entity::Message),
+                            )
+                        }
+                        Some(kind @ EntityType::UserChat) => {
+                            let chat: Option<Box<UserChat>> = access.next_value()?;
+                            EntitySlot::Typed(kind, chat.map_or(Entity::Missing, Entity::UserChat))
+                        }
+                        Some(kind @ EntityType::User) => {
+                            let user: Option<Box<User>> = access.next_value()?;
+                            EntitySlot::Typed(kind, user.map_or(Entity::Missing, Entity::User))
+                        }
+                        _ => EntitySlot::Raw(access.next_value()?),
+                    };
+                    envelope.entity = Some(entity);
                 }
-                Ok(envelope)
+                _ => {
+                    access.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        deserializer.deserialize_map(EnvelopeVisitor)
+        // A `type` repeated after the entity with another value: let the tolerant path decide.
+        if let Some(EntitySlot::Typed(kind, _)) = &envelope.entity {
+            let last = envelope.kind.and_then(read_open_enum::<EntityType>);
+            if last.as_ref() != Some(kind) {
+                return Err(serde::de::Error::custom(
+                    "the entity type changed after the entity",
+                ));
+            }
+        }
+        Ok(envelope)
     }
 }

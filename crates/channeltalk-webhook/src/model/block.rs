@@ -8,6 +8,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use super::serde_util::Key;
 use crate::rich_text::{self, RichText};
 
 /// One block of a message (spec §4).
@@ -171,7 +172,7 @@ impl<'de> Visitor<'de> for BlockVisitor {
         let mut language: Option<Value> = None;
         let mut blocks: Option<Vec<Block>> = None;
         let mut rest = Map::new();
-        while let Some(key) = access.next_key::<Cow<'de, str>>()? {
+        while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
             match key.as_ref() {
                 "type" => kind = Some(access.next_value()?),
                 "value" => value = Some(access.next_value()?),

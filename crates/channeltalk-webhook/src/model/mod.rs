@@ -7,7 +7,7 @@ mod block;
 mod enums;
 mod message;
 mod open_enum;
-mod serde_util;
+pub(crate) mod serde_util;
 mod team;
 mod timestamp;
 mod user;

@@ -42,7 +42,7 @@ pub(super) fn attribute_entity(byte: u8) -> Option<&'static str> {
     }
 }
 
-pub(super) fn escape_with(text: &str, entity: fn(u8) -> Option<&'static str>) -> Cow<'_, str> {
+pub(super) fn escape_with(text: &str, entity: impl Fn(u8) -> Option<&'static str>) -> Cow<'_, str> {
     let Some(first) = text.bytes().position(|byte| entity(byte).is_some()) else {
         return Cow::Borrowed(text);
     };
