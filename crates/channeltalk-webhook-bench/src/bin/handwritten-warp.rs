@@ -1,0 +1,16 @@
+//! The hand-written echo bot on warp (the benchmark's baseline for `echo-warp`).
+
+use channeltalk_webhook_bench::handwritten::{self, PATH, Settings};
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let settings = Settings::from_env()?;
+    let listener = TcpListener::bind(settings.addr).await?;
+    println!(
+        "hand-written warp echo bot listening on http://{}{PATH}",
+        listener.local_addr()?
+    );
+    handwritten::warp::serve(listener, settings.token).await;
+    Ok(())
+}
