@@ -153,7 +153,8 @@ pub struct Event {
     action: Option<Action>,
     entity_type: Option<EntityType>,
     entity: Entity,
-    refers: Refers,
+    // Boxed: the typed refers are large, and events move by value through the pipeline.
+    refers: Box<Refers>,
     body: Bytes,
 }
 
@@ -180,7 +181,7 @@ impl Event {
             Some(EntitySlot::Raw(raw)) => read_entity(entity_type.as_ref(), Some(raw)),
             None => Entity::Missing,
         };
-        let refers = envelope.refers.map(read_refers).unwrap_or_default();
+        let refers = Box::new(envelope.refers.map(read_refers).unwrap_or_default());
         Ok(Event {
             action,
             entity_type,

@@ -153,7 +153,7 @@ impl Receiver {
         content_length: Option<u64>,
     ) -> Result<BodyCollector, Rejection> {
         self.inner.token.verify_query(query).inspect_err(|error| {
-            tracing::info!(%error, "refused a webhook request: bad token");
+            tracing::debug!(%error, "refused a webhook request: bad token");
         })?;
         BodyCollector::new(self.inner.body_limit, content_length)
     }
@@ -208,7 +208,7 @@ impl Receiver {
             });
         }
         let event = Event::parse(body).inspect_err(|error| {
-            tracing::info!(%error, "refused a webhook request: malformed body");
+            tracing::debug!(%error, "refused a webhook request: malformed body");
         })?;
         if let Some(reason) = self.skip_reason(&event) {
             tracing::debug!(%reason, "acknowledged a delivery without calling the handler");
