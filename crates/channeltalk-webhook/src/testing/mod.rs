@@ -21,6 +21,7 @@ mod client;
 mod faults;
 mod matrix;
 mod sample;
+mod secrets;
 mod view;
 
 pub use client::RawBody;
@@ -31,6 +32,10 @@ pub use faults::{
 };
 pub use matrix::{Case, Expected, assert_echo_matrix, echo_matrix, run_echo_matrix, run_matrix};
 pub use sample::SampleEvent;
+pub use secrets::{
+    assert_answers_keep_the_secret, assert_debug_keeps_the_secret, assert_log_keeps_the_secret,
+    capture_log, captured_log,
+};
 pub use view::ChannelView;
 
 /// Runs a future that waits on no I/O (a receiver or handler under test) to completion on the

@@ -1,0 +1,119 @@
+//! Checks that the webhook token never leaks: into logs, answers or `Debug` output.
+//!
+//! Each test binary that uses [`capture_log`] gets one global `tracing` subscriber that records
+//! everything (TRACE, spans, and `log` records through `tracing-log`) from every thread.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use bytes::Bytes;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+use super::faults::{contains_secret, secret_leaks};
+use super::matrix::run_echo_matrix;
+use crate::body::DEFAULT_BODY_LIMIT;
+use crate::receiver::Receiver;
+
+fn log() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&log);
+        let installed = tracing_subscriber::fmt()
+            .with_max_level(LevelFilter::TRACE)
+            .with_span_events(FmtSpan::FULL)
+            .with_ansi(false)
+            .with_writer(move || Sink(Arc::clone(&sink)))
+            .try_init();
+        assert!(
+            installed.is_ok(),
+            "another global subscriber is installed in this test binary"
+        );
+        log
+    })
+}
+
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs the capturing subscriber (once per process); call it before starting a server.
+pub fn capture_log() {
+    log();
+}
+
+/// Everything logged so far in this process (installs the capture if needed).
+pub fn captured_log() -> String {
+    String::from_utf8_lossy(&log().lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+}
+
+/// The receiver's `Debug` (both forms) and the messages of the rejections that a near-miss
+/// token and a body made of the token give never show `token`.
+pub fn assert_debug_keeps_the_secret(receiver: &Receiver, token: &str) {
+    let query = format!("token={token}");
+    let near_miss = format!("token={}", &token[..token.len().saturating_sub(1)]);
+    let wrong = receiver.begin(Some(&near_miss), None).err();
+    let malformed = receiver
+        .receive(Some(&query), Bytes::copy_from_slice(token.as_bytes()))
+        .err();
+    let shown = format!(
+        "{receiver:?} {receiver:#?} {wrong:?} {} {malformed:?} {} {:?}",
+        wrong.as_ref().map(ToString::to_string).unwrap_or_default(),
+        malformed
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        receiver.begin(Some(&query), None),
+    );
+    assert!(!contains_secret(shown.as_bytes(), token), "{shown}");
+}
+
+/// The captured log came from a server (the core's refusals are in it) and no line shows
+/// `token`.
+pub fn assert_log_keeps_the_secret(token: &str) {
+    let log = captured_log();
+    assert!(
+        log.contains("refused a webhook request: bad token"),
+        "the server's log was not captured:\n{log}"
+    );
+    let leaking: Vec<&str> = log
+        .lines()
+        .filter(|line| contains_secret(line.as_bytes(), token))
+        .collect();
+    assert!(
+        leaking.is_empty(),
+        "{} log lines show the token:\n{}",
+        leaking.len(),
+        leaking.join("\n")
+    );
+}
+
+/// Runs the echo matrix and [`secret_leaks`] against the echo server at `addr` (path
+/// `/webhook`, 1 MiB limit): both must pass. Blocking.
+pub fn assert_answers_keep_the_secret(addr: SocketAddr, token: &str) {
+    let failures = run_echo_matrix(addr, token);
+    assert!(
+        failures.is_empty(),
+        "matrix failures:\n{}",
+        failures.join("\n")
+    );
+    let leaks = secret_leaks(addr, "/webhook", token, DEFAULT_BODY_LIMIT);
+    assert!(
+        leaks.is_empty(),
+        "answers showing the token:\n{}",
+        leaks.join("\n")
+    );
+}
