@@ -281,24 +281,30 @@ mod tests {
     use super::*;
     use channeltalk_webhook::{IgnoreReason, QuickReply, TokenError, WebhookToken};
 
+    /// Status and headers, sorted (actix-web's header map has no order across names).
+    fn head<'a>(
+        status: u16,
+        headers: impl Iterator<Item = (&'a str, &'a [u8])>,
+    ) -> (u16, Vec<(String, Vec<u8>)>) {
+        let mut headers: Vec<_> = headers.map(|(n, v)| (n.to_owned(), v.to_vec())).collect();
+        headers.sort();
+        (status, headers)
+    }
+
     fn bytes_of(response: &HttpResponse) -> (u16, Vec<(String, Vec<u8>)>) {
-        let mut headers: Vec<_> = response
+        let headers = response
             .headers()
             .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
-            .collect();
-        headers.sort(); // actix-web's header map has no order across names
-        (response.status().as_u16(), headers)
+            .map(|(n, v)| (n.as_str(), v.as_bytes()));
+        head(response.status().as_u16(), headers)
     }
 
     fn core_bytes(response: &http::Response<Bytes>) -> (u16, Vec<(String, Vec<u8>)>) {
-        let mut headers: Vec<_> = response
+        let headers = response
             .headers()
             .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
-            .collect();
-        headers.sort(); // actix-web's header map has no order across names
-        (response.status().as_u16(), headers)
+            .map(|(n, v)| (n.as_str(), v.as_bytes()));
+        head(response.status().as_u16(), headers)
     }
 
     async fn body_of(response: HttpResponse) -> Bytes {
