@@ -340,6 +340,34 @@ pub fn load_average() -> String {
         .unwrap_or_else(|| "?".to_owned())
 }
 
+/// Runs a tool's `main_async` on a runtime with `threads` workers and turns its outcome into
+/// the exit status: 0 when every answer was right, 1 when one was wrong, 2 for an error (said
+/// on standard error, prefixed with the tool's `name`).
+pub fn run_tool<F>(name: &str, threads: usize, main: F) -> std::process::ExitCode
+where
+    F: std::future::Future<Output = Result<bool, ProcessError>>,
+{
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("{name}: cannot start the runtime: {error}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(main) {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::from(1),
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

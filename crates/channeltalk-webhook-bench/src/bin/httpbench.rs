@@ -93,25 +93,8 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.client_threads.max(1))
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("httpbench: cannot start the runtime: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(main_async(args)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(error) => {
-            eprintln!("httpbench: {error}");
-            ExitCode::from(2)
-        }
-    }
+    let threads = args.client_threads;
+    channeltalk_webhook_bench::process::run_tool("httpbench", threads, main_async(args))
 }
 
 /// Both sides of one framework.

@@ -75,25 +75,8 @@ struct Outcome {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.client_threads.max(1))
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("loadtest: cannot start the runtime: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(main_async(args)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(error) => {
-            eprintln!("loadtest: {error}");
-            ExitCode::from(2)
-        }
-    }
+    let threads = args.client_threads;
+    channeltalk_webhook_bench::process::run_tool("loadtest", threads, main_async(args))
 }
 
 async fn main_async(args: Args) -> Result<bool, ProcessError> {
