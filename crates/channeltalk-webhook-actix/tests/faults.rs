@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::Logger;
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use channeltalk_webhook::testing::{
     Gate, GateHandler, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
     assert_log_keeps_the_secret, capture_log, captured_log, check_slow_handler_does_not_block,
@@ -17,32 +17,19 @@ use channeltalk_webhook_actix::{Webhook, WebhookReply, resource};
 /// Distinctive, so that any copy of it in a log or an answer is found.
 const TOKEN: &str = "tok-5ecr3t-XYZ";
 
+mod common;
+use common::blocking;
+
 fn receiver() -> Receiver {
     Receiver::new(WebhookToken::new(TOKEN).unwrap())
 }
 
-/// Starts `HttpServer::new($factory)` on 127.0.0.1:0 with ONE worker (so a held request
-/// cannot leave the others a second worker to run on), inside the current actix system.
-macro_rules! start {
+/// [`start!`] with the log captured first, so the server's lines are recorded.
+macro_rules! start_captured {
     ($factory:expr) => {{
         capture_log();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = HttpServer::new($factory)
-            .workers(1)
-            .disable_signals()
-            .listen(listener)
-            .unwrap()
-            .run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        (addr, handle)
+        start!($factory)
     }};
-}
-
-/// Runs blocking client code off the actix system's thread.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    actix_web::rt::task::spawn_blocking(f).await.unwrap()
 }
 
 async fn check_slow(addr: SocketAddr, handle: ServerHandle, gate: Gate) {
@@ -56,8 +43,11 @@ async fn check_slow(addr: SocketAddr, handle: ServerHandle, gate: Gate) {
 async fn a_slow_handler_mounted_with_resource_does_not_block_the_only_worker() {
     let gate = Gate::new();
     let handler = gate.handler();
-    let (addr, handle) =
-        start!(move || App::new().service(resource("/webhook", receiver(), handler.clone())));
+    let (addr, handle) = start_captured!(move || App::new().service(resource(
+        "/webhook",
+        receiver(),
+        handler.clone()
+    )));
     check_slow(addr, handle, gate).await;
 }
 
@@ -70,7 +60,7 @@ async fn extracted(event: Webhook, handler: web::Data<GateHandler>) -> WebhookRe
 async fn a_slow_handler_behind_the_extractor_does_not_block_the_only_worker() {
     let gate = Gate::new();
     let (receiver, handler) = (receiver(), web::Data::new(gate.handler()));
-    let (addr, handle) = start!(move || {
+    let (addr, handle) = start_captured!(move || {
         App::new()
             .app_data(receiver.clone())
             .app_data(handler.clone())
@@ -83,7 +73,7 @@ async fn a_slow_handler_behind_the_extractor_does_not_block_the_only_worker() {
 async fn the_token_is_in_no_log_line_answer_or_debug_output() {
     let receiver = receiver();
     assert_debug_keeps_the_secret(&receiver, TOKEN);
-    let (addr, handle) = start!(move || {
+    let (addr, handle) = start_captured!(move || {
         App::new().service(resource(
             "/webhook",
             receiver.clone(),
@@ -98,7 +88,7 @@ async fn the_token_is_in_no_log_line_answer_or_debug_output() {
 /// query and token included; a format with the path only (`%U`) keeps the token out.
 #[actix_web::test]
 async fn actixs_logger_with_a_path_only_format_does_not_show_the_token() {
-    let (addr, handle) = start!(move || {
+    let (addr, handle) = start_captured!(move || {
         App::new()
             .wrap(Logger::new(r#"%a "%U" %s %b %T"#).log_target("webhook-requests"))
             .service(resource(

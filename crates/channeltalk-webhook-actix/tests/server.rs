@@ -5,7 +5,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use channeltalk_webhook::testing::{RawRequest, SampleEvent, run_echo_matrix, send};
 use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken, sync_handler};
 use channeltalk_webhook_actix::{Webhook, WebhookReply, resource};
@@ -13,31 +13,11 @@ use channeltalk_webhook_actix::{Webhook, WebhookReply, resource};
 const TOKEN: &str = "s3cr3t+/=&é";
 const ENCODED_TOKEN: &str = "s3cr3t%2B%2F%3D%26%C3%A9";
 
+mod common;
+use common::blocking;
+
 fn receiver() -> Receiver {
     Receiver::new(WebhookToken::new(TOKEN).unwrap())
-}
-
-/// Starts `HttpServer::new($factory)` on 127.0.0.1:0 with one worker, inside the current
-/// actix system; returns its address and handle.
-macro_rules! start {
-    ($factory:expr) => {{
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = HttpServer::new($factory)
-            .workers(1)
-            .disable_signals()
-            .listen(listener)
-            .unwrap()
-            .run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        (addr, handle)
-    }};
-}
-
-/// Runs blocking client code off the actix system's thread.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    actix_web::rt::task::spawn_blocking(f).await.unwrap()
 }
 
 async fn assert_matrix_passes(addr: SocketAddr, handle: ServerHandle) {
