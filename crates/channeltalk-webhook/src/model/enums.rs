@@ -108,6 +108,43 @@ open_enum! {
     }
 }
 
+open_enum! {
+    /// A webhook scope: which deliveries a (v5) webhook subscribes to.
+    ///
+    /// The same names appear in webhook management (the Open API's `scopes`) and, depending on
+    /// the integration, in a delivery's `event` or `type`. The part before the first `.` names
+    /// the model the delivery carries (`lead` and `member` are users).
+    ///
+    /// ```
+    /// use channeltalk_webhook::model::Scope;
+    /// assert_eq!(Scope::from("message.created.userChat"), Scope::MessageCreatedUserChat);
+    /// assert_eq!(Scope::from("*"), Scope::All);
+    /// assert_eq!(Scope::from("message.updated.userChat").as_str(), "message.updated.userChat");
+    /// ```
+    pub enum Scope {
+        /// A user chat was opened.
+        UserChatOpened = "userChat.opened",
+        /// A message was posted in a user chat.
+        MessageCreatedUserChat = "message.created.userChat",
+        /// A message was posted in a team chat.
+        MessageCreatedTeamChat = "message.created.teamChat",
+        /// A lead's contact details changed.
+        LeadUpsertedContact = "lead.upserted.contact",
+        /// A lead's marketing consent changed.
+        LeadUpsertedSubscription = "lead.upserted.subscription",
+        /// A lead was deleted.
+        LeadDeleted = "lead.deleted",
+        /// A member's contact details changed.
+        MemberUpsertedContact = "member.upserted.contact",
+        /// A member's marketing consent changed.
+        MemberUpsertedSubscription = "member.upserted.subscription",
+        /// A member was deleted.
+        MemberDeleted = "member.deleted",
+        /// Every scope (sent by some integrations when creating a webhook).
+        All = "*",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

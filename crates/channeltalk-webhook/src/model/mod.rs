@@ -14,7 +14,9 @@ mod user;
 mod user_chat;
 
 pub use block::Block;
-pub use enums::{Action, ChatType, EntityType, MessageState, PersonType, UserChatState, UserType};
+pub use enums::{
+    Action, ChatType, EntityType, MessageState, PersonType, Scope, UserChatState, UserType,
+};
 pub use message::{Button, File, Message, Reaction};
 pub use team::{Bot, Group, Manager};
 pub use timestamp::Timestamp;
