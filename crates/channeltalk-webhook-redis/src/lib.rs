@@ -1,0 +1,45 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! A Redis store of handled message ids for `channeltalk-webhook`, so that bot replicas behind
+//! a load balancer answer a repeated Channel Talk delivery once.
+//!
+//! Webhook delivery is at-least-once, and a repeated delivery may reach another replica than
+//! the first one. Each replica records a message id before handling the message; with one
+//! shared [`RedisStore`] exactly one of them sees
+//! [`Recorded::First`](channeltalk_webhook::Recorded::First). Recording is one atomic
+//! `SET <prefix><id> 1 NX PX <ttl>`: Redis keeps each id for a time to live and forgets it on
+//! its own.
+//!
+//! The store runs on Tokio (the `redis` crate's connection manager, which reconnects in the
+//! background). Each call is bounded by a timeout; a store that cannot answer reports a
+//! [`StoreError`](channeltalk_webhook::StoreError), and
+//! [`FailOpen`](channeltalk_webhook::FailOpen) turns that into "handle the delivery", warns once
+//! per outage and counts the failures.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use channeltalk_webhook::{FailOpen, Recorded};
+//! use channeltalk_webhook_redis::RedisStore;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), channeltalk_webhook_redis::ConnectError> {
+//! let store = RedisStore::builder("redis://127.0.0.1:6379/")
+//!     .key_prefix("echo-bot:message:")
+//!     .ttl(Duration::from_secs(60 * 60))
+//!     .timeout(Duration::from_millis(500))
+//!     .connect()
+//!     .await?;
+//! let seen = FailOpen::new(store);
+//! if seen.record("6661ad2a9f8f1b2c3d4e").await == Recorded::First {
+//!     // handle the message
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! `rediss://` (TLS) URLs are not supported: this crate builds without a TLS stack.
+
+mod builder;
+mod store;
+
+pub use builder::{ConnectError, RedisStoreBuilder};
+pub use store::RedisStore;
