@@ -119,7 +119,9 @@ impl RedisStore {
         let mut connection = self.connection.clone();
         let answer = tokio::time::timeout(settings.timeout, set.query_async(&mut connection));
         match answer.await {
+            // Our timer, or the connection's own response timeout (set to the same value).
             Err(_elapsed) => Err(StoreError::TimedOut(settings.timeout)),
+            Ok(Err(error)) if error.is_timeout() => Err(StoreError::TimedOut(settings.timeout)),
             Ok(Err(error)) => Err(StoreError::unavailable(error)),
             Ok(Ok(Value::Okay)) => Ok(Recorded::First),
             Ok(Ok(Value::Nil)) => Ok(Recorded::Repeat),
