@@ -43,3 +43,8 @@ mod store;
 
 pub use builder::{ConnectError, RedisStoreBuilder};
 pub use store::RedisStore;
+
+/// The README's example, compiled by `cargo test`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
