@@ -88,7 +88,7 @@ impl RedisStoreBuilder {
     }
 
     /// Connects, waiting until Redis answers: a wrong URL or an unreachable Redis is reported
-    /// at start-up. The connection manager retries a few times (a few seconds in all) first.
+    /// at start-up (after one retry).
     pub async fn connect(self) -> Result<RedisStore, ConnectError> {
         let (client, config) = self.check()?;
         let connection = ConnectionManager::new_with_config(client, config)
@@ -119,7 +119,10 @@ impl RedisStoreBuilder {
             return Err(ConnectError::ZeroTimeout);
         }
         let client = Client::open(self.url.as_str()).map_err(ConnectError::InvalidUrl)?;
+        // One retry per reconnection: every later call starts a new one anyway, so during an
+        // outage a delivery waits for one refused connection rather than the whole timeout.
         let config = ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
             .set_connection_timeout(Some(self.timeout))
             .set_response_timeout(Some(self.timeout));
         Ok((client, config))

@@ -305,15 +305,21 @@ impl fmt::Debug for FailOpen {
     }
 }
 
-/// Displays an error with its sources: `error: source: source's source`.
+/// Displays an error with its sources, `error: source: source's source`, skipping a source
+/// whose text its error already ends with (some errors print their source themselves).
 struct Chain<'a>(&'a (dyn Error + 'static));
 
 impl fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
+        let mut shown = self.0.to_string();
+        f.write_str(&shown)?;
         let mut source = self.0.source();
         while let Some(error) = source {
-            write!(f, ": {error}")?;
+            let text = error.to_string();
+            if !shown.ends_with(&text) {
+                write!(f, ": {text}")?;
+            }
+            shown = text;
             source = error.source();
         }
         Ok(())
@@ -485,6 +491,18 @@ mod tests {
     }
 
     #[test]
+    fn stores_and_their_futures_go_across_threads() {
+        fn assert_send<T: Send>(_: &T) {}
+        fn assert_sync<T: Send + Sync>() {}
+        assert_sync::<FailOpen>();
+        assert_sync::<MemoryStore>();
+        let guard = FailOpen::new(Arc::new(MemoryStore::default()) as Arc<dyn MessageIdStore>);
+        let recording = guard.record("a");
+        assert_send(&recording);
+        assert_eq!(now_or_never(recording), Recorded::First);
+    }
+
+    #[test]
     fn a_store_that_answers_logs_nothing() {
         let guard = FailOpen::new(MemoryStore::default());
         let logs = with_logs(|| {
@@ -532,6 +550,15 @@ mod tests {
         assert_eq!(
             Chain(&refused).to_string(),
             "the message id store could not answer: connection refused"
+        );
+        // A source that already prints its own source is not repeated.
+        #[derive(Debug, Error)]
+        #[error("dropped: {0}")]
+        struct Dropped(#[source] io::Error);
+        let dropped = StoreError::unavailable(Dropped(io::Error::other("reset")));
+        assert_eq!(
+            Chain(&dropped).to_string(),
+            "the message id store could not answer: dropped: reset"
         );
     }
 }
