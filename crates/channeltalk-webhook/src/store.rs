@@ -143,7 +143,8 @@ impl MemoryStore {
     /// How long [`MemoryStore::default`] keeps an id.
     pub const DEFAULT_TTL: Duration = Duration::from_secs(60 * 60);
 
-    /// A store keeping up to `capacity` ids (at least one), each for `ttl`.
+    /// A store keeping up to `capacity` ids (at least one), each for `ttl` (a zero `ttl`
+    /// remembers nothing: every record is a first one).
     pub fn new(capacity: usize, ttl: Duration) -> Self {
         let capacity = capacity.max(1);
         MemoryStore {
@@ -369,6 +370,10 @@ mod tests {
         let after_all = start + Duration::from_secs(200);
         assert_eq!(store.record_at("c", after_all), Recorded::First);
         assert_eq!(store.len(), 1);
+
+        let forgetful = MemoryStore::new(100, Duration::ZERO);
+        assert_eq!(forgetful.record_at("a", start), Recorded::First);
+        assert_eq!(forgetful.record_at("a", start), Recorded::First);
     }
 
     #[test]
