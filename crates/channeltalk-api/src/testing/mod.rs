@@ -58,6 +58,13 @@ pub enum Fault {
     },
     /// This status with a JSON `{"message": …}` body.
     Status(u16),
+    /// This status and body (sent as `application/json`, whatever it holds).
+    Raw {
+        /// The status.
+        status: u16,
+        /// The body.
+        body: String,
+    },
     /// The normal answer, after this delay.
     Slow(Duration),
     /// Closes the connection without answering.
@@ -406,6 +413,18 @@ impl FakeChannel {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// Marks a webhook blocked, as Channel does after 100 failed deliveries in a row.
+    pub fn block_webhook(&self, id: &str) {
+        if let Some(webhook) = self.lock().store.webhook_mut(id) {
+            webhook["blocked"] = Value::Bool(true);
+            webhook["lastBlockedAt"] = serde_json::json!(
+                SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis())
+            );
+        }
     }
 
     /// The stored webhooks, as JSON.
