@@ -3,7 +3,7 @@
 
 use channeltalk_api::testing::{Collection, FAKE_ACCESS_KEY, FakeChannel, RecordedRequest};
 use channeltalk_api::{
-    BotName, ChatTarget, NewWebhook, OutgoingMessage, QuickReply, Scope, Send, SortOrder,
+    BotName, ChatTarget, NewWebhook, OutgoingMessage, QuickReply, Scope, SendMessage, SortOrder,
     WebhookUpdate,
 };
 use channeltalk_webhook::rich_text::RichText;
@@ -36,7 +36,7 @@ async fn send_to_a_user_chat_posts_the_quick_reply_body_with_bot_name_and_reques
         .text("echo: <b>not bold</b>")
         .text(RichText::new().bold("bold"))
         .option("silent");
-    let send = Send::new(
+    let send = SendMessage::new(
         ChatTarget::user_chat(FakeChannel::USER_CHAT_ID),
         message.clone(),
     )
@@ -81,7 +81,7 @@ async fn a_quick_reply_can_be_sent_later_unchanged() {
     let reply = QuickReply::new().with_bot_name(BOT).text("later");
     let body = reply.to_body();
     fake.client()
-        .send(Send::from_quick_reply(
+        .send(SendMessage::from_quick_reply(
             ChatTarget::user_chat(FakeChannel::USER_CHAT_ID),
             reply,
         ))
@@ -124,7 +124,8 @@ async fn sends_to_team_chats_by_id_by_name_and_into_threads() {
     ] {
         let sent = client
             .send(
-                Send::new(target.clone(), OutgoingMessage::new().plain_text("plain")).bot_name(BOT),
+                SendMessage::new(target.clone(), OutgoingMessage::new().plain_text("plain"))
+                    .bot_name(BOT),
             )
             .await
             .unwrap();
@@ -145,7 +146,7 @@ async fn an_invalid_message_is_not_sent() {
     let fake = FakeChannel::start().await;
     let error = fake
         .client()
-        .send(Send::new(
+        .send(SendMessage::new(
             ChatTarget::user_chat("1"),
             OutgoingMessage::new(),
         ))
@@ -163,7 +164,7 @@ async fn unescaped_markup_is_refused_with_channels_message_and_not_retried() {
     let fake = FakeChannel::start().await;
     let error = fake
         .client()
-        .send(Send::new(
+        .send(SendMessage::new(
             ChatTarget::user_chat(FakeChannel::USER_CHAT_ID),
             RichText::raw("1 < 2"),
         ))

@@ -5,11 +5,13 @@
 use std::time::Duration;
 
 use channeltalk_api::testing::{FakeChannel, Fault};
-use channeltalk_api::{ApiError, ChatTarget, Client, NewWebhook, RetryPolicy, Send, TransportKind};
+use channeltalk_api::{
+    ApiError, ChatTarget, Client, NewWebhook, RetryPolicy, SendMessage, TransportKind,
+};
 use http::StatusCode;
 
-fn send() -> Send {
-    Send::new(ChatTarget::user_chat(FakeChannel::USER_CHAT_ID), "hello")
+fn send() -> SendMessage {
+    SendMessage::new(ChatTarget::user_chat(FakeChannel::USER_CHAT_ID), "hello")
 }
 
 /// The `requestId` of every request the fake received.

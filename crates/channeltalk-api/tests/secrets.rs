@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use channeltalk_api::testing::{FakeChannel, Fault};
-use channeltalk_api::{ChatTarget, Client, RetryPolicy, Send};
+use channeltalk_api::{ChatTarget, Client, RetryPolicy, SendMessage};
 use channeltalk_webhook::testing::{capture_log, captured_log, contains_secret};
 
 const SECRET: &str = "cs_Very+Secret/Value=42";
@@ -40,7 +40,7 @@ async fn the_secret_is_in_no_log_line_debug_output_or_error() {
     });
     fake.fail_next(Fault::Slow(Duration::from_secs(2)));
     let sent = client
-        .send(Send::new(
+        .send(SendMessage::new(
             ChatTarget::user_chat(FakeChannel::USER_CHAT_ID),
             "hi",
         ))

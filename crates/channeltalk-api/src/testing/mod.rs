@@ -10,13 +10,13 @@
 //!
 //! ```
 //! use channeltalk_api::testing::{FakeChannel, Fault};
-//! use channeltalk_api::{ChatTarget, Send};
+//! use channeltalk_api::{ChatTarget, SendMessage};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let fake = FakeChannel::start().await;
 //! fake.fail_next(Fault::Status(503));
 //! let client = fake.client();
-//! let sent = client.send(Send::new(ChatTarget::user_chat(FakeChannel::USER_CHAT_ID), "hi")).await.unwrap();
+//! let sent = client.send(SendMessage::new(ChatTarget::user_chat(FakeChannel::USER_CHAT_ID), "hi")).await.unwrap();
 //! assert_eq!(sent.attempts, 2);
 //! let posted = fake.posted_messages();
 //! assert_eq!(posted.len(), 1);
