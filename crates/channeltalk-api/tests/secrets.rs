@@ -75,6 +75,10 @@ async fn the_secret_is_in_no_log_line_debug_output_or_error() {
         log.contains("retrying"),
         "the retries were not logged:\n{log}"
     );
+    assert!(
+        log.contains(r#"channel_api{method=POST path="/open/v5/user-chats/{userChatId}/messages" attempt=1 status=503"#),
+        "one span per call with the method, path template, attempt and status:\n{log}"
+    );
     let leaking: Vec<&str> = log
         .lines()
         .filter(|line| contains_secret(line.as_bytes(), SECRET))
