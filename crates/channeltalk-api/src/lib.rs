@@ -42,7 +42,7 @@
 //!
 //! # Testing
 //!
-//! The `testing` feature adds [`testing::FakeChannel`], an in-process fake of the Open API on
+//! The `testing` feature adds `testing::FakeChannel`, an in-process fake of the Open API on
 //! 127.0.0.1 that checks credentials, records requests, serves messages and webhooks from
 //! memory and can be scripted to fail.
 
