@@ -78,12 +78,12 @@ impl fmt::Debug for Client {
 /// use channeltalk_api::{Client, RetryPolicy};
 /// use std::time::Duration;
 ///
-/// let client = Client::builder("key", "secret")
+/// let client = Client::builder("key", "s3cr3t-value")
 ///     .base_url("http://127.0.0.1:9999")
 ///     .timeout(Duration::from_secs(5))
 ///     .retry(RetryPolicy::default().max_attempts(2))
 ///     .build()?;
-/// assert!(!format!("{client:?}").contains("secret\""));
+/// assert!(!format!("{client:?}").contains("s3cr3t-value"));
 /// # Ok::<(), channeltalk_api::ConfigError>(())
 /// ```
 pub struct ClientBuilder {
