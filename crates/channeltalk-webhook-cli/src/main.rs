@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use channeltalk_webhook_cli::{
-    Cli, Command, EXIT_ERROR, Outgoing, Verdict, render_delivery, sample_json,
+    Cli, Command, EXIT_ERROR, Outgoing, Verdict, render_delivery, run_webhooks, sample_json,
 };
 use clap::Parser;
 
@@ -15,6 +15,16 @@ fn main() -> ExitCode {
             println!("{}", sample_json(&args.event));
             ExitCode::SUCCESS
         }
+        Command::Webhooks(args) => match run_webhooks(&args) {
+            Ok(output) => {
+                print!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::from(error.exit_code())
+            }
+        },
         Command::Send(args) => {
             let ansi = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
