@@ -65,6 +65,10 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Element<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // Read as a `Value` first (these lists are short and rare), then try the model on it.
         let raw = Value::deserialize(deserializer)?;
+        if !raw.is_object() {
+            // serde's derived models would also read an array as their fields in order.
+            return Ok(Element::Unknown(raw));
+        }
         Ok(match T::deserialize(&raw) {
             Ok(known) => Element::Known(known),
             Err(error) => {
