@@ -75,10 +75,15 @@ mod error;
 mod event;
 mod render;
 
-pub use args::{Chat, Cli, Command, EventArgs, EventType, Person, SampleArgs, SendArgs};
+pub use args::{
+    Chat, Cli, Command, EnvelopeArgs, EventArgs, EventType, Person, SampleArgs, SendArgs,
+};
 pub use deliver::{Delivery, Outgoing, REDACTED, redacted_url, webhook_url};
 pub use error::CliError;
-pub use event::{build_event, describe_event, describe_file_event, read_event_file, sample_json};
+pub use event::{
+    build_event, describe_envelope, describe_event, describe_file_event, read_event_file,
+    sample_json, with_envelope,
+};
 pub use render::{Verdict, render_blocks, render_delivery, render_rich_text, render_view};
 
 /// Exit status when Channel would count the delivery as successful.
