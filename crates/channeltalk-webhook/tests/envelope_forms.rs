@@ -1,15 +1,12 @@
 //! Every envelope form Channel uses, odd elements, rich text without markup in `text()`, and the
 //! v5 models, parsed from fixtures under `tests/fixtures/`.
 
+mod common;
+
 use channeltalk_webhook::model::{ChatDirection, Element, MediumType, Scope};
 use channeltalk_webhook::rich_text::{self, Inline};
 use channeltalk_webhook::{Action, Block, Entity, EntityType, Event, UserChatState, UserType};
-
-fn fixture(name: &str) -> Event {
-    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    Event::parse(body).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
+use common::fixture;
 
 #[test]
 fn a_capitalised_type_is_a_message() {

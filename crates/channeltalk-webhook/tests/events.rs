@@ -1,16 +1,13 @@
 //! Parsing every payload shape of the spec, from fixtures under `tests/fixtures/`.
 
+mod common;
+
 use channeltalk_webhook::rich_text::{self, Inline};
 use channeltalk_webhook::{
     Action, Block, ChatType, Entity, EntityType, Event, MessageState, ParseError, PersonType,
     Timestamp, UserChatState, UserType,
 };
-
-fn fixture(name: &str) -> Event {
-    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    Event::parse(body).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
+use common::fixture;
 
 #[test]
 fn spec_team_chat_message_from_a_manager() {

@@ -2,6 +2,9 @@
 //! and get their quick reply; bots' messages never do, whatever the envelope says; drift is
 //! logged at `warn`, once per kind and reason.
 
+mod common;
+
+use common::fixture_body;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -16,13 +19,6 @@ const TOKEN: &str = "s3cr3t";
 
 fn receiver() -> Receiver {
     Receiver::new(WebhookToken::new(TOKEN).unwrap())
-}
-
-fn fixture(name: &str) -> Bytes {
-    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .into()
 }
 
 /// Delivers `body` to an echo handler; the echo (if any) and how often the handler ran.
@@ -60,7 +56,7 @@ fn users_and_managers_get_their_echo_in_every_form() {
         ),
         ("message_odd_elements", "photo attached"),
     ] {
-        let (echo, calls) = deliver(&receiver(), fixture(name));
+        let (echo, calls) = deliver(&receiver(), fixture_body(name));
         assert_eq!(
             echo.as_deref(),
             Some(format!("echo: {text}").as_str()),
@@ -77,7 +73,7 @@ fn bots_never_reach_the_handler_whatever_the_envelope_says() {
         "envelope_bot_unrecognised_type",
     ]
     .into_iter()
-    .map(|name| (name.to_owned(), fixture(name)))
+    .map(|name| (name.to_owned(), fixture_body(name)))
     .collect();
     for (form, sample) in [
         (
@@ -147,7 +143,7 @@ fn other_v5_deliveries_reach_the_handler_and_are_acknowledged() {
         "user_chat_v4_handling",
         "lead_upserted_contact",
     ] {
-        let (echo, calls) = deliver(&receiver(), fixture(name));
+        let (echo, calls) = deliver(&receiver(), fixture_body(name));
         assert_eq!((echo, calls), (None, 1), "{name}");
     }
 }

@@ -156,6 +156,34 @@ impl Serialize for Block {
     }
 }
 
+/// The `visit_*` methods for JSON that is neither an object nor a list: the value is kept as
+/// sent, wrapped by `$wrap`.
+macro_rules! keep_as_sent {
+    ($out:ty, $wrap:expr) => {
+        fn visit_unit<E: de::Error>(self) -> Result<$out, E> {
+            Ok($wrap(Value::Null))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<$out, E> {
+            Ok($wrap(Value::Null))
+        }
+        fn visit_bool<E: de::Error>(self, value: bool) -> Result<$out, E> {
+            Ok($wrap(Value::Bool(value)))
+        }
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<$out, E> {
+            Ok($wrap(Value::from(value)))
+        }
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<$out, E> {
+            Ok($wrap(Value::from(value)))
+        }
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<$out, E> {
+            Ok($wrap(Value::from(value)))
+        }
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<$out, E> {
+            Ok($wrap(Value::from(value)))
+        }
+    };
+}
+
 impl<'de> Deserialize<'de> for Block {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(BlockVisitor)
@@ -200,27 +228,8 @@ impl<'de> Visitor<'de> for BlockVisitor {
     }
 
     // Anything that is not an object: kept as sent.
-    fn visit_unit<E: de::Error>(self) -> Result<Block, E> {
-        Ok(Block::Unknown(Value::Null))
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Block, E> {
-        Ok(Block::Unknown(Value::Null))
-    }
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Block, E> {
-        Ok(Block::Unknown(Value::Bool(value)))
-    }
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Block, E> {
-        Ok(Block::Unknown(Value::from(value)))
-    }
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Block, E> {
-        Ok(Block::Unknown(Value::from(value)))
-    }
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Block, E> {
-        Ok(Block::Unknown(Value::from(value)))
-    }
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Block, E> {
-        Ok(Block::Unknown(Value::from(value)))
-    }
+    keep_as_sent!(Block, Block::Unknown);
+
     fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Block, A::Error> {
         let mut items = Vec::new();
         while let Some(item) = access.next_element::<Value>()? {
@@ -306,27 +315,7 @@ impl<'de> Visitor<'de> for NestedVisitor {
     fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Nested, A::Error> {
         Value::deserialize(de::value::MapAccessDeserializer::new(access)).map(Nested::Other)
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Nested, E> {
-        Ok(Nested::Other(Value::Null))
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Nested, E> {
-        Ok(Nested::Other(Value::Null))
-    }
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Nested, E> {
-        Ok(Nested::Other(Value::Bool(value)))
-    }
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Nested, E> {
-        Ok(Nested::Other(Value::from(value)))
-    }
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Nested, E> {
-        Ok(Nested::Other(Value::from(value)))
-    }
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Nested, E> {
-        Ok(Nested::Other(Value::from(value)))
-    }
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Nested, E> {
-        Ok(Nested::Other(Value::from(value)))
-    }
+    keep_as_sent!(Nested, Nested::Other);
 }
 
 #[cfg(test)]
