@@ -221,3 +221,55 @@ fn the_one_pass_and_tolerant_paths_agree_on_every_form() {
     let changed = Event::parse(r#"{"type":"user","entity":{"id":"u"},"type":"chat"}"#).unwrap();
     assert!(matches!(changed.entity(), Entity::Other(_)));
 }
+
+mod envelope_properties {
+    use channeltalk_webhook::testing::SampleEvent;
+    use channeltalk_webhook::{EntityType, Event};
+    use proptest::prelude::*;
+
+    /// `word` with each letter's case chosen by `mask`.
+    fn recase(word: &str, mask: u64) -> String {
+        word.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if mask >> (i % 64) & 1 == 1 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// Whatever form names the model (type in any case, a scope in `type` or in `event`,
+        /// with any suffix), a message is typed, and a bot's message is a bot's, in any case.
+        #[test]
+        fn every_form_of_a_message_is_recognised(
+            mask in any::<u64>(),
+            person_mask in any::<u64>(),
+            suffix in "(\\.[a-zA-Z]{1,12}){0,3}",
+            in_event in any::<bool>(),
+            keep_type in any::<bool>(),
+            bot in any::<bool>(),
+        ) {
+            let name = recase("message", mask) + &suffix;
+            let person = recase(if bot { "bot" } else { "user" }, person_mask);
+            let sample = SampleEvent::user_message("hi").with("/entity/personType", serde_json::json!(person));
+            let scoped = suffix.starts_with('.');
+            let sample = match (in_event && scoped, keep_type) {
+                (true, true) => sample.with_event(&name),
+                (true, false) => sample.with_event(&name).without("/type"),
+                (false, _) => sample.with_type(&name),
+            };
+            let event = Event::parse(sample.body()).unwrap();
+            prop_assert_eq!(event.entity_type(), Some(&EntityType::Message));
+            prop_assert!(event.message().is_some());
+            prop_assert_eq!(event.is_from_bot(), bot);
+            prop_assert_eq!(event.scope().is_some(), scoped);
+            if scoped {
+                prop_assert_eq!(event.scope().map(|s| s.as_str()), Some(name.as_str()));
+            }
+        }
+    }
+}
