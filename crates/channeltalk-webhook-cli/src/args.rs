@@ -8,6 +8,7 @@ const EXAMPLES: &str = "\
 Examples:
   channeltalk-webhook send --url http://127.0.0.1:8080/webhook --token T --text hi
   channeltalk-webhook send --url http://127.0.0.1:8080/webhook --token T --person manager --chat group
+  channeltalk-webhook send --url http://127.0.0.1:8080/webhook --token T --event message.created.userChat --no-type
   channeltalk-webhook sample --type userChat > event.json
   channeltalk-webhook send --url http://127.0.0.1:8080/webhook --token T --file event.json";
 
@@ -75,12 +76,16 @@ pub struct SendArgs {
     #[command(flatten)]
     pub event: EventArgs,
 
+    /// The envelope form to send the built event in (ignored with --file).
+    #[command(flatten)]
+    pub envelope: EnvelopeArgs,
+
     /// Send this file instead of a built event: a JSON object such as `sample` prints, sent
     /// byte for byte.
     #[arg(
         long,
         value_name = "EVENT.json",
-        conflicts_with_all = ["text", "event_type", "person", "chat"]
+        conflicts_with_all = ["text", "event_type", "person", "chat", "event", "envelope_type", "no_type"]
     )]
     pub file: Option<PathBuf>,
 
@@ -88,6 +93,26 @@ pub struct SendArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+}
+
+/// The envelope form of a built event: Channel names the model and the action in more than
+/// one way (`"type":"Message"`, scope names such as `message.created.userChat` in `type` or
+/// `event`), and a bot must handle each of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Args)]
+pub struct EnvelopeArgs {
+    /// The envelope's `event`, sent as given instead of `push` (or `upsert` for --type user),
+    /// e.g. `message.created.userChat`, the form Channel's n8n integration expects.
+    #[arg(long, value_name = "EVENT")]
+    pub event: Option<String>,
+
+    /// The envelope's `type`, sent as given instead of the one --type implies, e.g. `Message`
+    /// (capitalised) or `message.created.teamChat` (a scope name).
+    #[arg(long, value_name = "TYPE", conflicts_with = "no_type")]
+    pub envelope_type: Option<String>,
+
+    /// Send no `type` at all (with a scope name in --event, as newer webhooks may).
+    #[arg(long)]
+    pub no_type: bool,
 }
 
 /// Arguments of `sample`.
@@ -241,6 +266,8 @@ mod tests {
         ];
         assert!(parse(&base).is_ok());
         for extra in [
+            ["--event", "x"],
+            ["--envelope-type", "Message"],
             ["--text", "x"],
             ["--type", "user"],
             ["--person", "bot"],
@@ -250,6 +277,47 @@ mod tests {
             let error = parse(&args).unwrap_err();
             assert_eq!(error.kind(), clap::error::ErrorKind::ArgumentConflict);
         }
+    }
+
+    #[test]
+    fn envelope_overrides_are_send_flags() {
+        let cli = parse(&[
+            "send",
+            "--url",
+            "http://x/",
+            "--token",
+            "T",
+            "--event",
+            "message.created.userChat",
+            "--no-type",
+        ])
+        .unwrap();
+        let Command::Send(send) = cli.command else {
+            panic!("not send")
+        };
+        assert_eq!(
+            send.envelope.event.as_deref(),
+            Some("message.created.userChat")
+        );
+        assert!(send.envelope.no_type);
+        let both = [
+            "send",
+            "--url",
+            "http://x/",
+            "--token",
+            "T",
+            "--envelope-type",
+            "Message",
+            "--no-type",
+        ];
+        assert_eq!(
+            parse(&both).unwrap_err().kind(),
+            clap::error::ErrorKind::ArgumentConflict
+        );
+        assert!(
+            parse(&["sample", "--event", "x"]).is_err(),
+            "send flags only"
+        );
     }
 
     #[test]

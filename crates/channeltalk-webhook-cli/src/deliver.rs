@@ -10,7 +10,10 @@ use channeltalk_webhook::testing::ChannelView;
 
 use crate::args::SendArgs;
 use crate::error::CliError;
-use crate::event::{build_event, describe_event, describe_file_event, read_event_file};
+use crate::event::{
+    build_event, describe_envelope, describe_event, describe_file_event, read_event_file,
+    with_envelope,
+};
 
 /// What stands for the token wherever the URL is shown.
 pub const REDACTED: &str = "***";
@@ -162,8 +165,10 @@ impl Outgoing {
                 (bytes, describe_file_event(path, &json))
             }
             None => (
-                build_event(&args.event).body().into_bytes(),
-                describe_event(&args.event),
+                with_envelope(build_event(&args.event), &args.envelope)
+                    .body()
+                    .into_bytes(),
+                describe_event(&args.event) + &describe_envelope(&args.envelope),
             ),
         };
         Self::new(

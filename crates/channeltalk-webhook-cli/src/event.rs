@@ -5,7 +5,7 @@ use std::path::Path;
 use channeltalk_webhook::testing::SampleEvent;
 use serde_json::Value;
 
-use crate::args::{Chat, EventArgs, EventType, Person};
+use crate::args::{Chat, EnvelopeArgs, EventArgs, EventType, Person};
 use crate::error::CliError;
 
 /// The event the arguments describe, built with the core's [`SampleEvent`].
@@ -56,6 +56,51 @@ pub fn describe_event(args: &EventArgs) -> String {
             };
             format!("a message by {person} in {chat}: {:?}", args.text)
         }
+    }
+}
+
+/// `event` in the envelope form `envelope` asks for: its `event` and `type` replaced or removed.
+///
+/// ```
+/// use channeltalk_webhook_cli::{EnvelopeArgs, EventArgs, build_event, with_envelope};
+///
+/// let envelope = EnvelopeArgs { event: Some("message.created.userChat".into()), no_type: true, ..EnvelopeArgs::default() };
+/// let sample = with_envelope(build_event(&EventArgs::default()), &envelope);
+/// assert_eq!(sample.json()["event"], "message.created.userChat");
+/// assert!(sample.json().get("type").is_none());
+/// assert!(sample.event().message().is_some());
+/// ```
+#[must_use]
+pub fn with_envelope(event: SampleEvent, envelope: &EnvelopeArgs) -> SampleEvent {
+    let event = match &envelope.event {
+        Some(action) => event.with_event(action),
+        None => event,
+    };
+    match (&envelope.envelope_type, envelope.no_type) {
+        (_, true) => event.without("/type"),
+        (Some(kind), false) => event.with_type(kind),
+        (None, false) => event,
+    }
+}
+
+/// How the envelope differs from the classic form, for the description: empty when it does not,
+/// else such as ` (event "message.created.userChat", no type)`.
+#[must_use]
+pub fn describe_envelope(envelope: &EnvelopeArgs) -> String {
+    let mut parts = Vec::new();
+    if let Some(action) = &envelope.event {
+        parts.push(format!("event {action:?}"));
+    }
+    if let Some(kind) = &envelope.envelope_type {
+        parts.push(format!("type {kind:?}"));
+    }
+    if envelope.no_type {
+        parts.push("no type".to_owned());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" (sent with {})", parts.join(", "))
     }
 }
 
@@ -182,6 +227,45 @@ mod tests {
                 assert_eq!(user.json()["type"], "user");
             }
         }
+    }
+
+    #[test]
+    fn envelope_forms_replace_or_remove_event_and_type() {
+        let base = || build_event(&EventArgs::default());
+        let classic = with_envelope(base(), &EnvelopeArgs::default());
+        assert_eq!(classic, base());
+        assert_eq!(describe_envelope(&EnvelopeArgs::default()), "");
+
+        let capitalised = EnvelopeArgs {
+            envelope_type: Some("Message".into()),
+            ..EnvelopeArgs::default()
+        };
+        let sample = with_envelope(base(), &capitalised);
+        assert_eq!(
+            (
+                sample.json()["type"].as_str(),
+                sample.json()["event"].as_str()
+            ),
+            (Some("Message"), Some("push"))
+        );
+        assert!(sample.event().message().is_some());
+        assert_eq!(
+            describe_envelope(&capitalised),
+            " (sent with type \"Message\")"
+        );
+
+        let scoped = EnvelopeArgs {
+            event: Some("message.created.teamChat".into()),
+            no_type: true,
+            ..EnvelopeArgs::default()
+        };
+        let sample = with_envelope(base(), &scoped);
+        assert_eq!(sample.json()["event"], "message.created.teamChat");
+        assert!(sample.json().get("type").is_none());
+        assert_eq!(
+            describe_envelope(&scoped),
+            " (sent with event \"message.created.teamChat\", no type)"
+        );
     }
 
     #[test]

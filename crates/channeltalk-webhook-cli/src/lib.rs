@@ -82,10 +82,15 @@ mod event;
 mod render;
 mod webhooks;
 
-pub use args::{Chat, Cli, Command, EventArgs, EventType, Person, SampleArgs, SendArgs};
+pub use args::{
+    Chat, Cli, Command, EnvelopeArgs, EventArgs, EventType, Person, SampleArgs, SendArgs,
+};
 pub use deliver::{Delivery, Outgoing, REDACTED, redacted_url, webhook_url};
 pub use error::CliError;
-pub use event::{build_event, describe_event, describe_file_event, read_event_file, sample_json};
+pub use event::{
+    build_event, describe_envelope, describe_event, describe_file_event, read_event_file,
+    sample_json, with_envelope,
+};
 pub use render::{Verdict, render_blocks, render_delivery, render_rich_text, render_view};
 pub use webhooks::{
     ApiArgs, EXIT_REFUSED, WebhooksArgs, WebhooksCommand, WebhooksError, run_webhooks,

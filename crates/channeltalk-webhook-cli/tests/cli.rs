@@ -512,3 +512,36 @@ fn every_command_has_help_and_there_is_a_version() {
     assert_exit(&output, 2);
     assert!(stderr(&output).contains("--token <TOKEN>"));
 }
+
+#[test]
+fn every_envelope_form_gets_the_echo_and_bots_never_do() {
+    let forms: [&[&str]; 4] = [
+        &["--envelope-type", "Message"],
+        &[
+            "--envelope-type",
+            "message.created.teamChat",
+            "--chat",
+            "group",
+        ],
+        &["--event", "message.created.userChat", "--no-type"],
+        &["--event", "message.created.teamChat"],
+    ];
+    for form in forms {
+        let output = send(&[form, &["--text", "hi"][..]].concat());
+        assert_exit(&output, 0);
+        let out = stdout(&output);
+        assert!(out.contains("(sent with "), "{out}");
+        assert!(
+            out.contains("Quick reply posted as EchoBot:\n  echo: hi\n"),
+            "{form:?}: {out}"
+        );
+
+        let output = send(&[form, &["--person", "bot"][..]].concat());
+        assert_exit(&output, 0);
+        let out = stdout(&output);
+        assert!(
+            out.contains("Channel posts nothing") && !out.contains("EchoBot"),
+            "{form:?}: {out}"
+        );
+    }
+}

@@ -5,6 +5,13 @@
 //! say `"createdAt":"yesterday"`) parses as [`Entity::Unparsed`] with the raw JSON and the
 //! reason; `refers` entries that do not fit are left untyped but stay reachable. Only a body
 //! that is not UTF-8, not JSON, or not a JSON object is a [`ParseError`].
+//!
+//! Which model the entity holds is read from every envelope form Channel uses (see
+//! [`Event::entity_type`]); an entity that falls back to `Other` or `Unparsed` is logged at
+//! `warn`, rate-limited, so that a bot gone quiet after a payload change says why.
+
+mod drift;
+mod recognise;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -16,7 +23,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::model::serde_util::Key;
-use crate::model::{Action, Bot, EntityType, Group, Manager, Message, User, UserChat};
+use crate::model::{Action, Bot, EntityType, Group, Manager, Message, Scope, User, UserChat};
+use recognise::recognise;
 
 /// A body that cannot be a Channel event. Answered with `400 Bad Request`.
 #[derive(Debug, thiserror::Error)]
@@ -42,13 +50,13 @@ pub enum ParseError {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Entity {
-    /// `"type":"message"`.
+    /// A message (`"type":"message"`, any letter case, or a `message.…` scope).
     Message(Box<Message>),
-    /// `"type":"userChat"`.
+    /// A user chat (`"type":"userChat"`, any letter case, or a `userChat.…` scope).
     UserChat(Box<UserChat>),
-    /// `"type":"user"`.
+    /// A user (`"type":"user"`, any letter case, or a `lead.…` / `member.…` scope).
     User(Box<User>),
-    /// An entity of a type this SDK does not model (or no `type` at all), kept as sent.
+    /// An entity of a type this SDK does not model (or no type at all), kept as sent.
     Other(Box<RawValue>),
     /// An entity of a known type whose JSON does not fit the typed model: schema drift.
     Unparsed {
@@ -129,6 +137,9 @@ impl Refers {
 
 /// One webhook delivery: `{"event": …, "type": …, "entity": {…}, "refers": {…}}`.
 ///
+/// Every envelope form Channel uses is recognised (see [`Event::entity_type`]): `type` in any
+/// letter case, and a scope name such as `message.created.userChat` in `type` or `event`.
+///
 /// ```
 /// use channeltalk_webhook::{Action, Entity, EntityType, Event};
 ///
@@ -146,12 +157,21 @@ impl Refers {
 /// // Types this SDK does not know still parse:
 /// let other = Event::parse(r#"{"event":"push","type":"lead","entity":{"id":"1"}}"#)?;
 /// assert!(matches!(other.entity(), Entity::Other(_)));
+///
+/// // A v5 delivery naming its scope in `event`, with no `type`:
+/// let v5 = Event::parse(r#"{"event":"message.created.teamChat","entity":{
+///     "id":"m2","channelId":"1","chatType":"group","chatId":"g1","chatKey":"group-g1",
+///     "personType":"bot","personId":"b1","createdAt":1,"plainText":"echo: hi"}}"#)?;
+/// assert_eq!(v5.scope(), Some(&channeltalk_webhook::model::Scope::MessageCreatedTeamChat));
+/// assert_eq!(v5.action().map(Action::as_str), Some("message.created.teamChat"));
+/// assert!(v5.message().is_some() && v5.is_from_bot());
 /// # Ok::<(), channeltalk_webhook::ParseError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Event {
     action: Option<Action>,
     entity_type: Option<EntityType>,
+    scope: Option<Scope>,
     entity: Entity,
     // Boxed: the typed refers are large, and events move by value through the pipeline.
     refers: Box<Refers>,
@@ -174,8 +194,9 @@ impl Event {
             Ok(envelope) => envelope,
             Err(_) => read_envelope(text, false).map_err(|error| not_an_event(text, error))?,
         };
-        let action = envelope.event.and_then(read_open_enum::<Action>);
-        let entity_type = envelope.kind.and_then(read_open_enum::<EntityType>);
+        let action = envelope.event.and_then(read_string);
+        let recognised = recognise_raw(envelope.kind, envelope.event);
+        let entity_type = recognised.entity_type;
         let entity = match envelope.entity {
             Some(EntitySlot::Typed(_, entity)) => entity,
             Some(EntitySlot::Raw(raw)) => read_entity(entity_type.as_ref(), Some(raw)),
@@ -183,22 +204,83 @@ impl Event {
         };
         let refers = Box::new(envelope.refers.map(read_refers).unwrap_or_default());
         Ok(Event {
-            action,
+            action: action.map(|action| Action::from(action.0.as_ref())),
             entity_type,
+            scope: recognised.scope,
             entity,
             refers,
             body,
         })
     }
 
-    /// The action (`event`): `None` when absent or not a string.
+    /// The action (`event`) exactly as sent, `"push"` or a scope name alike: `None` when
+    /// absent or not a string.
     pub fn action(&self) -> Option<&Action> {
         self.action.as_ref()
     }
 
-    /// The entity type (`type`): `None` when absent or not a string.
+    /// The model the entity holds, recognised from every envelope form Channel uses:
+    ///
+    /// - `type` naming a model in any letter case: `"message"`, `"Message"`, `"UserChat"`, …;
+    /// - a scope name in `type` or `event` (`"message.created.userChat"`,
+    ///   `"message.created.teamChat"`, `"userChat.opened"`, `"lead.upserted.contact"`,
+    ///   `"member.deleted"`, …): the part before the first `.` names the model, and `lead` and
+    ///   `member` are users;
+    /// - otherwise `type` as sent ([`EntityType::Other`]).
+    ///
+    /// `None` when neither field says anything (no `type`, and no scope name in `event`).
+    ///
+    /// ```
+    /// use channeltalk_webhook::{EntityType, Event};
+    ///
+    /// for body in [
+    ///     r#"{"event":"push","type":"Message"}"#,
+    ///     r#"{"type":"message.created.teamChat"}"#,
+    ///     r#"{"event":"message.created.userChat"}"#,
+    /// ] {
+    ///     assert_eq!(Event::parse(body)?.entity_type(), Some(&EntityType::Message));
+    /// }
+    /// let lead = Event::parse(r#"{"event":"lead.upserted.contact","entity":{"id":"u1"}}"#)?;
+    /// assert_eq!(lead.user().and_then(|u| u.id.as_deref()), Some("u1"));
+    /// # Ok::<(), channeltalk_webhook::ParseError>(())
+    /// ```
     pub fn entity_type(&self) -> Option<&EntityType> {
         self.entity_type.as_ref()
+    }
+
+    /// The webhook scope the delivery names, when `event` or `type` holds a scope name
+    /// (`event` first), kept as sent: [`Scope::Other`] for one this SDK does not know.
+    pub fn scope(&self) -> Option<&Scope> {
+        self.scope.as_ref()
+    }
+
+    /// Whether the delivery carries something a bot wrote, whatever the envelope says: a
+    /// message whose `personType` is `"bot"` in any letter case, typed or not (an
+    /// [`Entity::Unparsed`] or [`Entity::Other`] entity is read for its `personType` alone).
+    ///
+    /// Your own quick replies come back to you as bot messages: a handler that answers them
+    /// talks to itself. The receiver's default [`Policy`](crate::Policy) acknowledges such
+    /// deliveries without calling the handler.
+    ///
+    /// ```
+    /// use channeltalk_webhook::Event;
+    ///
+    /// let odd = Event::parse(r#"{"event":"push","type":"chatMessage","entity":{"personType":"Bot"}}"#)?;
+    /// assert!(odd.message().is_none() && odd.is_from_bot());
+    /// # Ok::<(), channeltalk_webhook::ParseError>(())
+    /// ```
+    pub fn is_from_bot(&self) -> bool {
+        match &self.entity {
+            Entity::Message(message) => message.is_from_bot(),
+            Entity::Unparsed { raw, .. } | Entity::Other(raw) => person_type_is_bot(raw.get()),
+            // A typed user chat or user has no `personType`; look at what was sent anyway, in
+            // case a bot's message came under another name.
+            Entity::UserChat(_) | Entity::User(_) => std::str::from_utf8(self.json_bytes())
+                .ok()
+                .and_then(|text| last_field(text, "entity"))
+                .is_some_and(|entity| person_type_is_bot(entity.get())),
+            Entity::Missing => false,
+        }
     }
 
     /// The entity.
@@ -287,8 +369,36 @@ fn not_an_event(text: &str, error: serde_json::Error) -> ParseError {
     }
 }
 
-fn read_open_enum<T: From<String> + DeserializeOwned>(raw: &RawValue) -> Option<T> {
-    serde_json::from_str::<String>(raw.get()).ok().map(T::from)
+/// A string value, borrowed when it holds no escape; `None` when it is not a string.
+fn read_string(raw: &RawValue) -> Option<Key<'_>> {
+    serde_json::from_str::<Key<'_>>(raw.get()).ok()
+}
+
+/// Recognises the envelope from the raw `type` and `event`.
+fn recognise_raw(kind: Option<&RawValue>, event: Option<&RawValue>) -> recognise::Recognised {
+    let kind = kind.and_then(read_string);
+    let event = event.and_then(read_string);
+    recognise(
+        kind.as_ref().map(|k| k.0.as_ref()),
+        event.as_ref().map(|e| e.0.as_ref()),
+    )
+}
+
+/// The last value of the key `name` in the JSON object `object` (last wins, as in JSON).
+fn last_field<'a>(object: &'a str, name: &str) -> Option<&'a RawValue> {
+    let ObjectEntries(entries) = serde_json::from_str(object).ok()?;
+    entries
+        .into_iter()
+        .rev()
+        .find(|(Key(key), _)| key == name)
+        .map(|(_, value)| value)
+}
+
+/// Whether the JSON object `entity` has `"personType": "bot"` (any letter case).
+fn person_type_is_bot(entity: &str) -> bool {
+    last_field(entity, "personType")
+        .and_then(read_string)
+        .is_some_and(|Key(person)| person.eq_ignore_ascii_case("bot"))
 }
 
 fn read_entity(entity_type: Option<&EntityType>, raw: Option<&RawValue>) -> Entity {
@@ -303,11 +413,12 @@ fn read_entity(entity_type: Option<&EntityType>, raw: Option<&RawValue>) -> Enti
         match serde_json::from_str::<Box<T>>(raw.get()) {
             Ok(value) => wrap(value),
             Err(error) => {
-                tracing::debug!(entity_type = %expected, %error, "entity does not fit the typed model");
+                let reason = error.to_string();
+                drift::warn(unparsed_kind(expected), &reason);
                 Entity::Unparsed {
                     expected: expected.clone(),
                     raw: raw.to_owned(),
-                    reason: error.to_string(),
+                    reason,
                 }
             }
         }
@@ -316,7 +427,25 @@ fn read_entity(entity_type: Option<&EntityType>, raw: Option<&RawValue>) -> Enti
         Some(kind @ EntityType::Message) => typed(kind, raw, Entity::Message),
         Some(kind @ EntityType::UserChat) => typed(kind, raw, Entity::UserChat),
         Some(kind @ EntityType::User) => typed(kind, raw, Entity::User),
-        Some(EntityType::Other(_)) | None => Entity::Other(raw.to_owned()),
+        Some(EntityType::Other(kind)) => {
+            let shown: String = kind.chars().take(64).collect();
+            drift::warn("other entity", &format!("type {shown:?} is not modelled"));
+            Entity::Other(raw.to_owned())
+        }
+        None => {
+            drift::warn("other entity", "the envelope names no type");
+            Entity::Other(raw.to_owned())
+        }
+    }
+}
+
+/// The drift-log kind of an entity of `expected` type that did not fit.
+fn unparsed_kind(expected: &EntityType) -> &'static str {
+    match expected {
+        EntityType::Message => "unparsed message",
+        EntityType::UserChat => "unparsed userChat",
+        EntityType::User => "unparsed user",
+        EntityType::Other(_) => "unparsed entity",
     }
 }
 
@@ -365,7 +494,7 @@ impl<'de> Deserialize<'de> for TypedRefers {
 
 fn read_refers_one_by_one(raw: &RawValue) -> Refers {
     let mut refers = Refers::default();
-    let Ok(RefersEntries(entries)) = serde_json::from_str(raw.get()) else {
+    let Ok(ObjectEntries(entries)) = serde_json::from_str(raw.get()) else {
         tracing::debug!("refers is not an object; kept raw only");
         return refers;
     };
@@ -391,14 +520,14 @@ fn read_refers_one_by_one(raw: &RawValue) -> Refers {
     refers
 }
 
-/// The entries of `refers`, in order (so that a repeated key behaves like JSON's last-wins).
-struct RefersEntries<'a>(Vec<(Key<'a>, &'a RawValue)>);
+/// The entries of a JSON object (`refers`, an entity), in order, so that a repeated key behaves like JSON's last-wins.
+struct ObjectEntries<'a>(Vec<(Key<'a>, &'a RawValue)>);
 
-impl<'de> Deserialize<'de> for RefersEntries<'de> {
+impl<'de> Deserialize<'de> for ObjectEntries<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct EntriesVisitor;
         impl<'de> Visitor<'de> for EntriesVisitor {
-            type Value = RefersEntries<'de>;
+            type Value = ObjectEntries<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object")
             }
@@ -407,7 +536,7 @@ impl<'de> Deserialize<'de> for RefersEntries<'de> {
                 while let Some(entry) = access.next_entry()? {
                     entries.push(entry);
                 }
-                Ok(RefersEntries(entries))
+                Ok(ObjectEntries(entries))
             }
         }
         deserializer.deserialize_map(EntriesVisitor)
@@ -469,9 +598,10 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
                 "type" => envelope.kind = Some(access.next_value()?),
                 "refers" => envelope.refers = Some(access.next_value()?),
                 "entity" => {
-                    let announced = match (self.typed, envelope.kind) {
-                        (true, Some(kind)) => read_open_enum::<EntityType>(kind),
-                        _ => None,
+                    let announced = if self.typed {
+                        recognise_raw(envelope.kind, envelope.event).entity_type
+                    } else {
+                        None
                     };
                     let entity = match announced {
                         Some(kind @ EntityType::Message) => {
@@ -498,9 +628,10 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
                 }
             }
         }
-        // A `type` repeated after the entity with another value: let the tolerant path decide.
+        // A `type` or `event` after the entity that changes what it is: let the tolerant path
+        // decide.
         if let Some(EntitySlot::Typed(kind, _)) = &envelope.entity {
-            let last = envelope.kind.and_then(read_open_enum::<EntityType>);
+            let last = recognise_raw(envelope.kind, envelope.event).entity_type;
             if last.as_ref() != Some(kind) {
                 return Err(serde::de::Error::custom(
                     "the entity type changed after the entity",

@@ -13,13 +13,11 @@ use http::header::CONTENT_LENGTH;
 use http::request::Parts;
 use http::{Request, Response};
 use http_body::Body;
-use serde::Deserialize;
 
 use crate::body::{BodyCollector, DEFAULT_BODY_LIMIT, declared_length};
 use crate::dedup::DeliveryGuard;
-use crate::event::{Entity, Event};
+use crate::event::Event;
 use crate::handler::{Handler, call_guarded};
-use crate::model::{EntityType, PersonType};
 use crate::rejection::{IgnoreReason, Rejection, require_post};
 use crate::token::WebhookToken;
 
@@ -255,7 +253,7 @@ impl Receiver {
     }
 
     fn skip_reason(&self, event: &Event) -> Option<IgnoreReason> {
-        if self.inner.policy.ignore_bot_messages && is_bot_message(event) {
+        if self.inner.policy.ignore_bot_messages && event.is_from_bot() {
             return Some(IgnoreReason::BotMessage);
         }
         let message = event.message()?;
@@ -267,25 +265,4 @@ impl Receiver {
 /// The declared body length, when the header is a valid number.
 fn content_length(headers: &http::HeaderMap) -> Option<u64> {
     declared_length(headers.get(CONTENT_LENGTH).map(http::HeaderValue::as_bytes))
-}
-
-/// A bot's message, typed or drifted (for a drifted entity, its `personType` alone is read).
-fn is_bot_message(event: &Event) -> bool {
-    match event.entity() {
-        Entity::Message(message) => message.is_from_bot(),
-        Entity::Unparsed {
-            expected: EntityType::Message,
-            raw,
-            ..
-        } => {
-            #[derive(Deserialize)]
-            struct Author {
-                #[serde(rename = "personType")]
-                person_type: Option<PersonType>,
-            }
-            serde_json::from_str::<Author>(raw.get())
-                .is_ok_and(|a| a.person_type == Some(PersonType::Bot))
-        }
-        _ => false,
-    }
 }

@@ -550,7 +550,8 @@ mod tests {
                     {"type": "bullets", "blocks": [{"type": "text", "value": "one"}, {"type": "text", "value": "&lt;two&gt;"}]},
                     {"type": "code", "value": "a < b"}
                 ],
-                "buttons": [{"title": "Docs", "colorVariant": "cobalt", "url": "https://e.com"}],
+                "buttons": [{"title": "Docs", "colorVariant": "cobalt",
+                    "action": {"type": "web", "attributes": {"url": "https://e.com"}}}],
                 "options": ["silent"]
             })
         );

@@ -1,16 +1,13 @@
 //! Parsing every payload shape of the spec, from fixtures under `tests/fixtures/`.
 
+mod common;
+
 use channeltalk_webhook::rich_text::{self, Inline};
 use channeltalk_webhook::{
     Action, Block, ChatType, Entity, EntityType, Event, MessageState, ParseError, PersonType,
     Timestamp, UserChatState, UserType,
 };
-
-fn fixture(name: &str) -> Event {
-    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    Event::parse(body).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
+use common::fixture;
 
 #[test]
 fn spec_team_chat_message_from_a_manager() {
@@ -54,18 +51,19 @@ fn user_chat_message_with_every_documented_field() {
     assert_eq!(message.thread_key.as_deref(), Some("t-1"));
     assert_eq!(message.root, Some(false));
     assert_eq!(message.options, ["markAsUnread"]);
-    assert_eq!(
-        message.buttons[0].url.as_deref(),
-        Some("https://shop.example/track/42")
-    );
-    assert_eq!(message.buttons[0].color_variant.as_deref(), Some("cobalt"));
-    let file = &message.files[0];
+    // Lists are read entry by entry (see `envelope_forms.rs` for odd entries).
+    let button = message.buttons[0].known().unwrap();
+    assert_eq!(button.url.as_deref(), Some("https://shop.example/track/42"));
+    assert_eq!(button.web_url(), Some("https://shop.example/track/42"));
+    assert_eq!(button.color_variant.as_deref(), Some("cobalt"));
+    let file = message.files[0].known().unwrap();
     assert_eq!(
         (file.kind.as_deref(), file.size, file.width),
         (Some("image"), Some(20480), Some(640))
     );
-    assert_eq!(message.reactions[0].emoji_name, "+1");
-    assert_eq!(message.reactions[0].person_keys.len(), 2);
+    let reaction = message.reactions[0].known().unwrap();
+    assert_eq!(reaction.emoji_name, "+1");
+    assert_eq!(reaction.person_keys.len(), 2);
     assert_eq!(
         message.marketing.as_ref().unwrap()["exposureType"],
         "fullScreen"
@@ -181,7 +179,7 @@ fn a_message_without_text_has_none() {
     let message = event.message().unwrap();
     assert_eq!(message.text(), None);
     assert_eq!(
-        message.files[0].content_type.as_deref(),
+        message.files[0].known().unwrap().content_type.as_deref(),
         Some("application/pdf")
     );
 }

@@ -13,13 +13,18 @@
 //!   `Some("")`; `refers().raw()` is the body's (last) `refers`;
 //! - the typed entity and the typed `refers` entries are exactly what reading the body's parts
 //!   one by one gives (the body as a map of raw values, last key wins, then each part read
-//!   into its model): the one-pass fast path and the tolerant path agree.
+//!   into its model): the one-pass fast path and the tolerant path agree;
+//! - envelope recognition matches a reference written from the protocol's rules (`type` in any
+//!   letter case; a scope name in `type` or `event`, its first segment naming the model, `lead`
+//!   and `member` being users), and so do `scope()` and `is_from_bot()` (`personType` "bot" in
+//!   any letter case, whatever the envelope says).
 #![no_main]
 
 use std::collections::BTreeMap;
 
+use channeltalk_webhook::model::Scope;
 use channeltalk_webhook::{
-    Bot, Entity, Event, Group, Manager, Message, ParseError, User, UserChat,
+    Bot, Entity, EntityType, Event, Group, Manager, Message, ParseError, User, UserChat,
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -207,14 +212,34 @@ fn check_against_reference(event: &Event, text: &str) {
     let Ok(parts) = serde_json::from_str::<BTreeMap<String, &RawValue>>(text) else {
         return; // e.g. a lone surrogate in a key somewhere: no reference reading.
     };
-    let kind = parts
-        .get("type")
-        .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
+    let string = |name: &str| {
+        parts
+            .get(name)
+            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+    };
+    let (kind, action) = (string("type"), string("event"));
+    let model = reference_model(kind.as_deref(), action.as_deref());
+    assert_eq!(
+        event.entity_type().map(EntityType::as_str),
+        model.or(kind.as_deref()),
+        "type {kind:?}, event {action:?}"
+    );
+    let scope = action
+        .as_deref()
+        .filter(|a| is_scope_name(a))
+        .or(kind.as_deref().filter(|k| is_scope_name(k)));
+    assert_eq!(event.scope().map(Scope::as_str), scope);
+    assert_eq!(event.action().map(|a| a.as_str()), action.as_deref());
     let entity = parts
         .get("entity")
         .copied()
         .filter(|raw| raw.get() != "null");
-    match (kind.as_deref(), entity) {
+    if let Some(bot) = entity.and_then(|raw| reference_is_from_bot(raw.get())) {
+        assert_eq!(event.is_from_bot(), bot, "is_from_bot");
+    } else if entity.is_none() {
+        assert!(!event.is_from_bot());
+    }
+    match (model, entity) {
         (_, None) => assert!(
             matches!(event.entity(), Entity::Missing),
             "{:?}",
@@ -273,4 +298,42 @@ fn check_against_reference(event: &Event, text: &str) {
         refers.message(),
         typed::<Message>(&entries, "message").as_ref()
     );
+}
+
+/// A scope name: a `.` after a non-empty first segment.
+fn is_scope_name(value: &str) -> bool {
+    value.find('.').is_some_and(|at| at > 0)
+}
+
+/// The model `type` or `event` names, by the protocol's rules, written independently of the
+/// core: `type` in any letter case or as a scope name, then `event` as a scope name.
+fn reference_model(kind: Option<&str>, action: Option<&str>) -> Option<&'static str> {
+    fn named(value: &str) -> Option<&'static str> {
+        let lower = value.to_ascii_lowercase();
+        let head = lower.split('.').next().unwrap_or("");
+        match head {
+            "message" => Some("message"),
+            "userchat" => Some("userChat"),
+            "user" => Some("user"),
+            "lead" | "member" if lower.contains('.') => Some("user"),
+            _ => None,
+        }
+    }
+    kind.and_then(named)
+        .or_else(|| action.filter(|a| is_scope_name(a)).and_then(named))
+}
+
+/// Whether the entity's (last) `personType` is "bot" in any letter case; `None` when the
+/// entity cannot be read as a map of strings to values.
+fn reference_is_from_bot(entity: &str) -> Option<bool> {
+    if !entity.trim_start().starts_with('{') {
+        return Some(false);
+    }
+    let fields = serde_json::from_str::<BTreeMap<String, &RawValue>>(entity).ok()?;
+    Some(
+        fields
+            .get("personType")
+            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+            .is_some_and(|person| person.eq_ignore_ascii_case("bot")),
+    )
 }

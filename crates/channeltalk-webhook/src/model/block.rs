@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{MapAccess, Visitor};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -14,9 +14,11 @@ use crate::rich_text::{self, RichText};
 /// One block of a message (spec §4).
 ///
 /// `text` values are rich text (see [`rich_text`](crate::rich_text)); `code` values are raw.
-/// A block of a type this SDK does not know, or a known type whose fields do not fit (a text
-/// block without a string `value`), parses as [`Block::Unknown`] with its JSON kept, and
-/// serializes back to the same JSON.
+/// A block of a type this SDK does not know, a known type whose fields do not fit (a text
+/// block without a string `value`), or an entry that is not an object at all (Channel's own
+/// documentation shows `"blocks":[null]` inside a bullets block) parses as [`Block::Unknown`]
+/// with its JSON kept, and serializes back to the same JSON. One odd block never costs the
+/// message, or the bullet list around it, its other blocks.
 ///
 /// ```
 /// use channeltalk_webhook::Block;
@@ -27,6 +29,9 @@ use crate::rich_text::{self, RichText};
 ///
 /// let parsed: Block = serde_json::from_str(r#"{"type":"image","url":"https://x"}"#).unwrap();
 /// assert_eq!(parsed.kind(), "image");
+///
+/// let list: Block = serde_json::from_str(r#"{"type":"bullets","blocks":[null,{"type":"text","value":"one"}]}"#).unwrap();
+/// assert_eq!(list.plain_text(), "one");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -48,8 +53,9 @@ pub enum Block {
         /// The items.
         blocks: Vec<Block>,
     },
-    /// A block this SDK does not model, kept as sent (always a JSON object).
-    Unknown(Map<String, Value>),
+    /// A block this SDK does not model, kept as sent (usually an object; `null` or any other
+    /// JSON value for an entry that is not one).
+    Unknown(Value),
 }
 
 impl Block {
@@ -150,9 +156,37 @@ impl Serialize for Block {
     }
 }
 
+/// The `visit_*` methods for JSON that is neither an object nor a list: the value is kept as
+/// sent, wrapped by `$wrap`.
+macro_rules! keep_as_sent {
+    ($out:ty, $wrap:expr) => {
+        fn visit_unit<E: de::Error>(self) -> Result<$out, E> {
+            Ok($wrap(Value::Null))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<$out, E> {
+            Ok($wrap(Value::Null))
+        }
+        fn visit_bool<E: de::Error>(self, value: bool) -> Result<$out, E> {
+            Ok($wrap(Value::Bool(value)))
+        }
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<$out, E> {
+            Ok($wrap(Value::from(value)))
+        }
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<$out, E> {
+            Ok($wrap(Value::from(value)))
+        }
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<$out, E> {
+            Ok($wrap(Value::from(value)))
+        }
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<$out, E> {
+            Ok($wrap(Value::from(value)))
+        }
+    };
+}
+
 impl<'de> Deserialize<'de> for Block {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(BlockVisitor)
+        deserializer.deserialize_any(BlockVisitor)
     }
 }
 
@@ -162,7 +196,7 @@ impl<'de> Visitor<'de> for BlockVisitor {
     type Value = Block;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a message block (a JSON object)")
+        f.write_str("a message block")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Block, A::Error> {
@@ -177,13 +211,31 @@ impl<'de> Visitor<'de> for BlockVisitor {
                 "type" => kind = Some(access.next_value()?),
                 "value" => value = Some(access.next_value()?),
                 "language" => language = Some(access.next_value()?),
-                "blocks" => blocks = access.next_value::<Option<Vec<Block>>>()?,
+                "blocks" => match access.next_value::<Nested>()? {
+                    Nested::List(list) => blocks = Some(list),
+                    Nested::Other(Value::Null) => blocks = None,
+                    Nested::Other(other) => {
+                        blocks = None;
+                        rest.insert("blocks".into(), other);
+                    }
+                },
                 _ => {
                     rest.insert(key.into_owned(), access.next_value()?);
                 }
             }
         }
         Ok(classify(kind, value, language, blocks, rest))
+    }
+
+    // Anything that is not an object: kept as sent.
+    keep_as_sent!(Block, Block::Unknown);
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Block, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = access.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Block::Unknown(Value::Array(items)))
     }
 }
 
@@ -227,7 +279,71 @@ fn classify(
                     serde_json::to_value(blocks).unwrap_or(Value::Null),
                 );
             }
-            Block::Unknown(rest)
+            Block::Unknown(Value::Object(rest))
         }
+    }
+}
+
+/// A block's `blocks`: a list of blocks, or any other JSON (kept as sent, so that a bullets
+/// block whose `blocks` is not a list becomes [`Block::Unknown`] rather than failing).
+enum Nested {
+    List(Vec<Block>),
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for Nested {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NestedVisitor)
+    }
+}
+
+struct NestedVisitor;
+
+impl<'de> Visitor<'de> for NestedVisitor {
+    type Value = Nested;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of message blocks")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Nested, A::Error> {
+        let mut list = Vec::with_capacity(access.size_hint().unwrap_or(2));
+        while let Some(block) = access.next_element::<Block>()? {
+            list.push(block);
+        }
+        Ok(Nested::List(list))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Nested, A::Error> {
+        Value::deserialize(de::value::MapAccessDeserializer::new(access)).map(Nested::Other)
+    }
+    keep_as_sent!(Nested, Nested::Other);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_entries_are_kept_and_the_rest_stays_typed() {
+        let json = r#"[null, 7, "x", [1], {"type":"bullets","blocks":[null,{"type":"text","value":"one"},{"type":"bullets","blocks":[false,{"type":"text","value":"two"}]}]}, {"type":"bullets","blocks":"no"}]"#;
+        let blocks: Vec<Block> = serde_json::from_str(json).unwrap();
+        assert_eq!(blocks[0], Block::Unknown(Value::Null));
+        assert_eq!(blocks[1], Block::Unknown(Value::from(7)));
+        assert_eq!(blocks[3], Block::Unknown(serde_json::json!([1])));
+        let Block::Bullets { blocks: items } = &blocks[4] else {
+            panic!("{:?}", blocks[4])
+        };
+        assert_eq!(
+            items[1],
+            Block::Text {
+                value: "one".into()
+            }
+        );
+        assert!(matches!(&items[2], Block::Bullets { blocks } if blocks[1] == Block::text("two")));
+        assert_eq!(join_plain_text(&blocks), "one\ntwo");
+        assert_eq!(blocks[5].kind(), "bullets");
+        assert!(matches!(&blocks[5], Block::Unknown(raw) if raw["blocks"] == "no"));
+        // Everything serializes back as sent.
+        let again: Value = serde_json::to_value(&blocks).unwrap();
+        assert_eq!(again, serde_json::from_str::<Value>(json).unwrap());
     }
 }

@@ -75,6 +75,10 @@ open_enum! {
 open_enum! {
     /// A user chat's state: the newer values and the older ones, which real deliveries still carry.
     pub enum UserChatState {
+        /// Just created, before the customer's first message (v5).
+        Initial = "initial",
+        /// Closed without an answer from the team (v5; see `missedReason`).
+        Missed = "missed",
         /// Open (newer API).
         Opened = "opened",
         /// Snoozed (newer API).
@@ -105,6 +109,30 @@ open_enum! {
         Lead = "lead",
         /// A unified profile.
         Unified = "unified",
+    }
+}
+
+open_enum! {
+    /// Through which medium a user chat reaches the team (v5 `mediumType`).
+    pub enum MediumType {
+        /// Channel's own messenger (web or in-app).
+        Native = "native",
+        /// A phone call.
+        Phone = "phone",
+        /// Email.
+        Email = "email",
+        /// A connected messaging app.
+        App = "app",
+    }
+}
+
+open_enum! {
+    /// Who started a user chat (v5 `direction`).
+    pub enum ChatDirection {
+        /// The customer.
+        Inbound = "INBOUND",
+        /// The team (an outbound message or call).
+        Outbound = "OUTBOUND",
     }
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::block::{Block, join_plain_text};
+use super::element::Element;
 use super::enums::{ChatType, MessageState, PersonType};
 use super::serde_util::null_as_default;
 use super::timestamp::Timestamp;
@@ -59,27 +60,28 @@ pub struct Message {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub blocks: Vec<Block>,
-    /// Buttons shown under the message.
+    /// Buttons shown under the message; an entry that does not fit is kept as
+    /// [`Element::Unknown`].
     #[serde(
         default,
         deserialize_with = "null_as_default",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub buttons: Vec<Button>,
-    /// Attached files.
+    pub buttons: Vec<Element<Button>>,
+    /// Attached files; an entry that does not fit is kept as [`Element::Unknown`].
     #[serde(
         default,
         deserialize_with = "null_as_default",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub files: Vec<File>,
-    /// Emoji reactions.
+    pub files: Vec<Element<File>>,
+    /// Emoji reactions; an entry that does not fit is kept as [`Element::Unknown`].
     #[serde(
         default,
         deserialize_with = "null_as_default",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub reactions: Vec<Reaction>,
+    pub reactions: Vec<Element<Reaction>>,
     /// Message options (`"silent"`, `"private"`, …).
     #[serde(
         default,
@@ -134,19 +136,20 @@ impl Message {
         (!text.is_empty()).then_some(Cow::Owned(text))
     }
 
-    /// Written by a bot, your own quick replies included: answer these and your bot talks to itself.
+    /// Written by a bot, your own quick replies included: answer these and your bot talks to
+    /// itself. `personType` is compared in any letter case (`"bot"`, `"Bot"`, `"BOT"`).
     pub fn is_from_bot(&self) -> bool {
-        self.person_type == PersonType::Bot
+        self.person_type.is(PersonType::Bot)
     }
 
-    /// Written by a customer.
+    /// Written by a customer (`personType` in any letter case).
     pub fn is_from_user(&self) -> bool {
-        self.person_type == PersonType::User
+        self.person_type.is(PersonType::User)
     }
 
-    /// Written by a member of the team.
+    /// Written by a member of the team (`personType` in any letter case).
     pub fn is_from_manager(&self) -> bool {
-        self.person_type == PersonType::Manager
+        self.person_type.is(PersonType::Manager)
     }
 
     /// Posted in a conversation with a customer.
@@ -160,7 +163,26 @@ impl Message {
     }
 }
 
-/// A button under a message.
+/// A button under a message: `{title, colorVariant?, action: {type, attributes}}` (v5), or the
+/// older `{title, colorVariant?, url}`, which deliveries still carry.
+///
+/// [`Button::link`] builds the v5 form; [`Button::web_url`] reads the address from either.
+///
+/// ```
+/// use channeltalk_webhook::Button;
+///
+/// let button = Button::link("Track", "https://shop.example/42").color("cobalt");
+/// assert_eq!(
+///     serde_json::to_value(&button)?,
+///     serde_json::json!({"title": "Track", "colorVariant": "cobalt",
+///         "action": {"type": "web", "attributes": {"url": "https://shop.example/42"}}})
+/// );
+/// assert_eq!(button.web_url(), Some("https://shop.example/42"));
+///
+/// let old: Button = serde_json::from_str(r#"{"title":"Docs","url":"https://e.com"}"#)?;
+/// assert_eq!(old.web_url(), Some("https://e.com"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -168,23 +190,29 @@ pub struct Button {
     /// The label.
     #[serde(default)]
     pub title: String,
-    /// The color (`"cobalt"`, `"green"`, …).
+    /// The color (`"cobalt"`, `"green"`, `"orange"`, `"red"`, `"black"`, `"pink"`, `"purple"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_variant: Option<String>,
-    /// The link it opens.
+    /// The link it opens, in the older (deprecated) form; v5 buttons carry it in `action`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The action it runs, kept as JSON.
+    /// What it does (v5): `{"type": "web", "attributes": {"url": …}}` for a link; other
+    /// kinds (an app command, …) are kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Value>,
 }
 
+/// The v5 action type of a button that opens a web page.
+const WEB_ACTION: &str = "web";
+
 impl Button {
-    /// A button that opens `url`.
+    /// A button that opens `url`, in the v5 form: `action` `{"type": "web", "attributes":
+    /// {"url": …}}` (the older `url` field is deprecated, so it is not sent).
     pub fn link(title: impl Into<String>, url: impl Into<String>) -> Self {
+        let action = serde_json::json!({"type": WEB_ACTION, "attributes": {"url": url.into()}});
         Button {
             title: title.into(),
-            url: Some(url.into()),
+            action: Some(action),
             ..Button::default()
         }
     }
@@ -193,6 +221,21 @@ impl Button {
     pub fn color(mut self, color_variant: impl Into<String>) -> Self {
         self.color_variant = Some(color_variant.into());
         self
+    }
+
+    /// The action's `type` (`"web"`, …), for a v5 button.
+    pub fn action_type(&self) -> Option<&str> {
+        self.action.as_ref()?.get("type")?.as_str()
+    }
+
+    /// The address the button opens: the `url` of a v5 `web` action, else the deprecated `url`.
+    pub fn web_url(&self) -> Option<&str> {
+        let from_action = self
+            .action
+            .as_ref()
+            .filter(|_| self.action_type() == Some(WEB_ACTION))
+            .and_then(|action| action.get("attributes")?.get("url")?.as_str());
+        from_action.or(self.url.as_deref())
     }
 }
 

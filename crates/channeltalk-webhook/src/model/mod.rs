@@ -4,6 +4,7 @@
 //! so new fields and values from Channel never break parsing.
 
 mod block;
+mod element;
 mod enums;
 mod message;
 mod open_enum;
@@ -15,8 +16,10 @@ mod user;
 mod user_chat;
 
 pub use block::Block;
+pub use element::Element;
 pub use enums::{
-    Action, ChatType, EntityType, MessageState, PersonType, Scope, UserChatState, UserType,
+    Action, ChatDirection, ChatType, EntityType, MediumType, MessageState, PersonType, Scope,
+    UserChatState, UserType,
 };
 pub use message::{Button, File, Message, Reaction};
 pub use outgoing::{MAX_BUTTONS, MessageError, OutgoingMessage};

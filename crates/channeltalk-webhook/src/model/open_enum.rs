@@ -34,6 +34,12 @@ macro_rules! open_enum {
             pub fn is_other(&self) -> bool {
                 matches!(self, Self::Other(_))
             }
+
+            /// Whether this is `value`, comparing the JSON text in any letter case: an
+            /// unknown spelling such as `"Bot"` parses as `Other`, yet `is` the known value.
+            pub fn is(&self, value: Self) -> bool {
+                self.as_str().eq_ignore_ascii_case(value.as_str())
+            }
         }
 
         impl ::std::fmt::Display for $name {

@@ -32,9 +32,12 @@ pub struct Manager {
     /// The mobile number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_number: Option<String>,
-    /// The role (`"owner"`, …).
+    /// The role (`"owner"`, …), in v4.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// The role's id (v5, in place of `role`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
     /// Removed from the team.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed: Option<bool>,
@@ -66,7 +69,10 @@ pub struct Group {
     /// The name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Who can see it (`"all"`, …).
+    /// The title shown in the desk (v5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Who can see it (`"all"`, `"public"`, `"private"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Its members.
@@ -113,6 +119,12 @@ pub struct Bot {
     /// Its color.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
+    /// Whether it is an AI bot (v5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai: Option<bool>,
+    /// Its description (v5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,

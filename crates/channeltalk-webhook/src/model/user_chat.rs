@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::enums::UserChatState;
+use super::enums::{ChatDirection, MediumType, UserChatState};
 use super::serde_util::null_as_default;
 use super::timestamp::Timestamp;
 
@@ -51,7 +51,7 @@ pub struct UserChat {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub tags: Vec<String>,
-    /// Its state (newer and older values).
+    /// Its state (v5, newer and older values).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<UserChatState>,
     /// Its priority (`"low"`, `"medium"`, `"high"`, …).
@@ -96,6 +96,24 @@ pub struct UserChat {
     /// The entity version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
+    /// Whether the team handles it (v5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed: Option<bool>,
+    /// Through which medium it reaches the team (v5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium_type: Option<MediumType>,
+    /// Why it was missed, for a chat in the `missed` state (v5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_reason: Option<String>,
+    /// When the team first replied (v5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_replied_at: Option<Timestamp>,
+    /// Who started it (v5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<ChatDirection>,
+    /// Who handles it and how, kept as JSON: an object in v5, a string in v4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handling: Option<Value>,
 }
 
 impl UserChat {

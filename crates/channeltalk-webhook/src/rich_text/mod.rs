@@ -2,7 +2,7 @@
 //!
 //! A message block of type `"text"` carries its content as a small markup language in its
 //! `value`. This module escapes text for that markup, parses a value into styled [`Span`]s
-//! (tolerantly: malformed markup becomes literal text, nothing is ever lost), extracts the
+//! (tolerantly: a tag it cannot read degrades to its text, and no text is ever lost), extracts the
 //! plain text, and builds values safely with [`RichText`].
 //!
 //! # Grammar
@@ -12,6 +12,7 @@
 //! | `<b>…</b>`, `<i>…</i>`                        | bold, italic (nestable)          |
 //! | `:name:`                                      | emoji shortcode (`[A-Za-z0-9_+-]+`) |
 //! | `<link type="url" value="HREF">label</link>`  | link                             |
+//! | `<link type="url">HREF</link>`                | link to its label                |
 //! | `<link type="manager" value="ID">@name</link>`| mention (also `type="team"`)     |
 //! | `${key}`, `${key\|fallback}`                  | variable with optional fallback  |
 //! | `&amp;` `&lt;` `&gt;` `&quot;`                | escaped `&` `<` `>` `"`          |

@@ -5,11 +5,18 @@ use super::span::*;
 
 /// Parses a rich-text value into styled spans.
 ///
-/// Parsing never fails and never drops text: markup it does not understand (unknown tags, a
-/// stray `<` or closing tag, a `<link>` without `type`, `value` or `</link>`, an invalid emoji
-/// or variable) stays as literal text. An unclosed `<b>` or `<i>` lasts to the end of the
-/// value. Entities are decoded everywhere; adjacent text of the same style is merged into one
-/// span, and no text span is empty.
+/// Parsing never fails and never drops text, and markup never shows as text:
+///
+/// - a `<link type="url">` without `value` is a link to its label (real messages carry such
+///   links, `<link type="url">https://…</link>`);
+/// - a tag it cannot read (an unknown tag such as `<u>` or `<br/>`, a closing tag with nothing
+///   open, a `<link>` without `type`, with broken attributes, a mention without `value`, or
+///   without `</link>`) is dropped and its content read as usual: it degrades to its text;
+/// - a `<` that does not start a tag (`a < b`, `<3`), an invalid emoji or variable stays as
+///   literal text.
+///
+/// An unclosed `<b>` or `<i>` lasts to the end of the value. Entities are decoded everywhere;
+/// adjacent text of the same style is merged into one span, and no text span is empty.
 ///
 /// ```
 /// use channeltalk_webhook::rich_text::{parse, Inline, Span, Style};
@@ -22,7 +29,7 @@ use super::span::*;
 ///         Span { style: bold, inline: Inline::Text("you".into()) },
 ///         Span { style: Style::default(), inline: Inline::Text(" ".into()) },
 ///         Span { style: Style::default(), inline: Inline::Emoji("wave".into()) },
-///         Span { style: Style::default(), inline: Inline::Text(" <u>&</u>".into()) },
+///         Span { style: Style::default(), inline: Inline::Text(" &".into()) },
 ///     ]
 /// );
 /// ```
@@ -60,6 +67,8 @@ pub(super) enum Token {
     Open(StyleTag),
     Close(StyleTag),
     Inline(Inline),
+    /// A tag that cannot be read: dropped, its content read as usual.
+    Dropped,
 }
 
 /// What the scanner found at a markup character.
@@ -136,6 +145,7 @@ impl<'a> Parser<'a> {
                 self.italic_depth = self.italic_depth.saturating_sub(1);
             }
             Token::Inline(inline) => self.push(inline),
+            Token::Dropped => {}
         }
     }
 
@@ -187,9 +197,14 @@ impl<'a> Parser<'a> {
             }
         }
         if starts_with_ignore_case(rest, "<link") {
-            return self.scan_link(at);
+            if let Some(scan) = self.scan_link(at) {
+                return scan;
+            }
         }
-        Scan::Literal(at + 1)
+        match unreadable_tag_len(rest) {
+            Some(len) => Scan::Token(Token::Dropped, at + len),
+            None => Scan::Literal(at + 1),
+        }
     }
 
     /// A closing tag is only a tag when a matching one is open.
@@ -201,25 +216,25 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A `<link …>label</link>`. An opening tag without a closing one is literal text as a
-    /// whole, so nothing inside its attributes is read as markup.
-    fn scan_link(&mut self, at: usize) -> Scan {
-        let Some(open) = LinkOpenTag::parse(&self.src[at..]) else {
-            return Scan::Literal(at + 1);
-        };
+    /// A `<link …>label</link>`. `None` when the opening tag cannot be read (then it is read
+    /// as any other tag). An opening tag without a closing one, or a mention without `value`,
+    /// is dropped as a whole, so nothing inside its attributes is read as markup; its content
+    /// is then read as usual.
+    fn scan_link(&mut self, at: usize) -> Option<Scan> {
+        let open = LinkOpenTag::parse(&self.src[at..])?;
         let content_start = at + open.len;
         let src = self.src;
         let Some(close) = self
             .link_close
             .find(content_start, |from| find_link_close(src, from))
         else {
-            return Scan::Literal(content_start);
+            return Some(Scan::Token(Token::Dropped, content_start));
         };
         let label = to_plain_text(&src[content_start..close]);
-        Scan::Token(
-            Token::Inline(open.into_inline(label)),
-            close + CLOSE_LINK.len(),
-        )
+        Some(match open.into_inline(label) {
+            Some(inline) => Scan::Token(Token::Inline(inline), close + CLOSE_LINK.len()),
+            None => Scan::Token(Token::Dropped, content_start),
+        })
     }
 
     /// `${key}` or `${key|fallback}`; the key has no `{`, `}`, `|` or `<`, the fallback no
@@ -301,6 +316,19 @@ pub(super) fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
         .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
+/// The length of the tag at the start of `text` that this parser cannot read, if `text`
+/// starts with one: `<` or `</`, an ASCII letter, then anything but `<` up to `>`. Anything
+/// else (`a < b`, `<3`, `<<`, a `<u` never closed by `>`) is not a tag.
+pub(super) fn unreadable_tag_len(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let name = 1 + usize::from(bytes.get(1) == Some(&b'/'));
+    if !bytes.get(name)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let end = find_byte(text, name, |byte| matches!(byte, b'<' | b'>'))?;
+    (bytes[end] == b'>').then_some(end + 1)
+}
+
 pub(super) fn find_link_close(src: &str, from: usize) -> Option<usize> {
     let mut search = from;
     while let Some(offset) = src.get(search..)?.find("</") {
@@ -345,10 +373,10 @@ impl ForwardSearch {
     }
 }
 
-/// The opening tag `<link type="…" value="…">`.
+/// The opening tag `<link type="…" value="…">` (`value` may be missing).
 pub(super) struct LinkOpenTag {
     link_type: String,
-    value: String,
+    value: Option<String>,
     /// Length of the tag in bytes, `>` included.
     len: usize,
 }
@@ -356,7 +384,7 @@ pub(super) struct LinkOpenTag {
 impl LinkOpenTag {
     /// Parses the tag at the start of `text`. Attributes come in any order, double- or
     /// single-quoted, separated by whitespace; unknown attributes are ignored and the first of
-    /// a repeated attribute wins. `type` and `value` are required.
+    /// a repeated attribute wins. `type` is required.
     fn parse(text: &str) -> Option<Self> {
         let mut cursor = Cursor {
             bytes: text.as_bytes(),
@@ -385,23 +413,23 @@ impl LinkOpenTag {
         let decode = |raw: &[u8]| std::str::from_utf8(raw).map(|raw| unescape(raw).into_owned());
         Some(LinkOpenTag {
             link_type: decode(link_type?).ok()?,
-            value: decode(value?).ok()?,
+            value: value.map(decode).transpose().ok()?,
             len: cursor.pos,
         })
     }
 
-    fn into_inline(self, label: String) -> Inline {
+    /// The link or mention, with the plain text of its content as `label`. A link without
+    /// `value` goes to its label; a mention without `value` (who?) is `None`.
+    fn into_inline(self, label: String) -> Option<Inline> {
         if self.link_type.eq_ignore_ascii_case("url") {
-            Inline::Link {
-                href: self.value,
-                label,
-            }
+            let href = self.value.unwrap_or_else(|| label.clone());
+            Some(Inline::Link { href, label })
         } else {
-            Inline::Mention {
+            Some(Inline::Mention {
                 kind: MentionKind::from_type(&self.link_type),
-                id: self.value,
+                id: self.value?,
                 label,
-            }
+            })
         }
     }
 }

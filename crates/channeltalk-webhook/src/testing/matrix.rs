@@ -354,6 +354,139 @@ pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
         RawRequest::post(format!("/elsewhere?token={}", encoded(token)), hi.clone()),
         Expected::status(404),
     );
+    cases.extend(envelope_form_cases(&target));
+    cases
+}
+
+// ----- Envelope forms and odd payloads ------------------------------------------------------
+//
+// A group of its own: every envelope form Channel uses (`type` in any letter case, scope names
+// in `type` or `event`), odd elements inside a message, and rich text without a `value` or with
+// tags the parser cannot read. Messages by users and managers get their echo in every form;
+// messages by bots never reach the handler, whatever the envelope says.
+
+/// How an envelope form changes a sample delivery.
+type Form = fn(SampleEvent) -> SampleEvent;
+
+/// The envelope forms Channel uses, beside the classic `"event":"push","type":"message"`.
+const ENVELOPE_FORMS: [(&str, Form); 6] = [
+    ("type \"Message\" (capitalised)", |s| s.with_type("Message")),
+    ("type \"MESSAGE\"", |s| s.with_type("MESSAGE")),
+    ("scope in type: message.created.userChat", |s| {
+        s.with_type("message.created.userChat")
+    }),
+    ("scope in type: message.created.teamChat", |s| {
+        s.with_type("message.created.teamChat")
+    }),
+    ("scope in event, no type", |s| {
+        s.with_event("message.created.userChat").without("/type")
+    }),
+    ("scope in event, type message", |s| {
+        s.with_event("message.created.teamChat")
+    }),
+];
+
+/// The envelope-form and odd-payload group of [`echo_matrix`], posted to `target`.
+fn envelope_form_cases(target: &str) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let mut case = |name: String, sample: SampleEvent, expected: Expected| {
+        cases.push(Case {
+            name,
+            request: RawRequest::post(target, sample.body()),
+            expected,
+        });
+    };
+
+    for (form, apply) in ENVELOPE_FORMS {
+        case(
+            format!("{form}: user message"),
+            apply(SampleEvent::user_message("hi")),
+            Expected::echo("hi"),
+        );
+        case(
+            format!("{form}: manager message in a team chat"),
+            apply(SampleEvent::manager_message("deploy done").in_team_chat()),
+            Expected::echo("deploy done"),
+        );
+        case(
+            format!("{form}: bot message (no reply loop)"),
+            apply(SampleEvent::bot_message("echo: hi")),
+            Expected::ack(),
+        );
+    }
+    case(
+        "bot message with an unrecognised type".into(),
+        SampleEvent::bot_message("echo: hi").with_type("chatMessage"),
+        Expected::ack(),
+    );
+    case(
+        "bot message with personType \"BOT\" and type \"Message\"".into(),
+        SampleEvent::bot_message("echo: hi")
+            .with("/entity/personType", json!("BOT"))
+            .with_type("Message"),
+        Expected::ack(),
+    );
+    case(
+        "drifted bot message, scope in event, no type".into(),
+        SampleEvent::bot_message("echo: hi")
+            .with("/entity/createdAt", json!("now"))
+            .with_event("message.created.userChat")
+            .without("/type"),
+        Expected::ack(),
+    );
+
+    case(
+        "bullets holding null (as in Channel's documentation)".into(),
+        SampleEvent::user_message("x").with_blocks(json!([
+            {"type": "text", "value": "list:"},
+            {"type": "bullets", "blocks": [null, {"type": "text", "value": "one"}, 7]}
+        ])),
+        Expected::echo("list:\none"),
+    );
+    case(
+        "link without value".into(),
+        SampleEvent::user_message("x").with_blocks(json!([
+            {"type": "text", "value": "see <link type=\"url\">https://a.example/x</link>"}
+        ])),
+        Expected::echo("see https://a.example/x"),
+    );
+    case(
+        "tags the parser cannot read degrade to their text".into(),
+        SampleEvent::user_message("x").with_blocks(json!([
+            {"type": "text", "value": "<u>under</u> <b>bold</b><br/> <link type=\"manager\">@Kim</link>"}
+        ])),
+        Expected::echo("under bold @Kim"),
+    );
+    case(
+        "odd buttons, files and reactions; v5 button".into(),
+        SampleEvent::user_message("hi")
+            .with(
+                "/entity/buttons",
+                json!([null, {"title": "Track", "colorVariant": "cobalt",
+                    "action": {"type": "web", "attributes": {"url": "https://a.example/t"}}}, 5]),
+            )
+            .with(
+                "/entity/files",
+                json!([null, {"id": "f1", "size": "big"}, "x"]),
+            )
+            .with("/entity/reactions", json!([{"emojiName": "+1"}, null, []])),
+        Expected::echo("hi"),
+    );
+    case(
+        "v5 userChat.opened scope in event, no type".into(),
+        SampleEvent::user_chat_opened()
+            .with_event("userChat.opened")
+            .without("/type")
+            .with("/entity/state", json!("initial"))
+            .with("/entity/handling", json!({"type": "bot", "botId": "b1"}))
+            .with("/entity/direction", json!("INBOUND")),
+        Expected::ack(),
+    );
+    case(
+        "lead.upserted.contact scope in type".into(),
+        SampleEvent::user_updated().with_type("lead.upserted.contact"),
+        Expected::ack(),
+    );
     cases
 }
 

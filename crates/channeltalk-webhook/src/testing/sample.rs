@@ -131,6 +131,33 @@ impl SampleEvent {
         self
     }
 
+    /// Sets the envelope's `type` as given (`"Message"`, `"message.created.teamChat"`, …), to
+    /// try the envelope forms Channel uses.
+    pub fn with_type(self, kind: &str) -> Self {
+        self.with("/type", json!(kind))
+    }
+
+    /// Sets the envelope's `event` as given (`"push"`, `"message.created.userChat"`, …).
+    pub fn with_event(self, event: &str) -> Self {
+        self.with("/event", json!(event))
+    }
+
+    /// Removes the value at a JSON pointer (`/type`, `/entity/plainText`), if there is one.
+    pub fn without(mut self, pointer: &str) -> Self {
+        let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+        if let Some(object) = self.json.pointer_mut(parent).and_then(Value::as_object_mut) {
+            object.remove(key);
+        }
+        self
+    }
+
+    /// Replaces a message's body with these `blocks` and no `plainText`, so that its text
+    /// comes from the blocks (as in deliveries that carry blocks only).
+    pub fn with_blocks(self, blocks: Value) -> Self {
+        self.without("/entity/plainText")
+            .with("/entity/blocks", blocks)
+    }
+
     /// Sets the value at a JSON pointer (`/entity/version`), creating nothing: the parent
     /// must exist. Returns `self` for chaining.
     pub fn with(mut self, pointer: &str, value: Value) -> Self {

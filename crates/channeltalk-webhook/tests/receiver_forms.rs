@@ -1,0 +1,178 @@
+//! Every envelope form through the `Receiver`: users' and managers' messages reach the handler
+//! and get their quick reply; bots' messages never do, whatever the envelope says; drift is
+//! logged at `warn`, once per kind and reason.
+
+mod common;
+
+use common::fixture_body;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on, capture_log, captured_log};
+use channeltalk_webhook::{
+    Event, IgnoreReason, Policy, QuickReply, Receiver, Rejection, WebhookToken, sync_handler,
+};
+use http::Request;
+
+const TOKEN: &str = "s3cr3t";
+
+fn receiver() -> Receiver {
+    Receiver::new(WebhookToken::new(TOKEN).unwrap())
+}
+
+/// Delivers `body` to an echo handler; the echo (if any) and how often the handler ran.
+fn deliver(receiver: &Receiver, body: Bytes) -> (Option<String>, usize) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let echo = sync_handler(move |event: Event| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        // A handler that answers whatever message it gets, bot or not: the policy must keep
+        // bots' messages away from it.
+        let text = event.message()?.text()?.into_owned();
+        Some(QuickReply::new().text(format!("echo: {text}")))
+    });
+    let request = Request::post("/webhook?token=s3cr3t").body(body).unwrap();
+    let response = block_on(receiver.handle(request, echo));
+    assert_eq!(response.status(), 200);
+    let view = ChannelView::from_response(&response);
+    let echo = view.is_quick_reply().then(|| view.texts().join("\n"));
+    (echo, calls.load(Ordering::SeqCst))
+}
+
+#[test]
+fn users_and_managers_get_their_echo_in_every_form() {
+    for (name, text) in [
+        ("envelope_type_capitalised", "배송은 언제 오나요?"),
+        ("envelope_scope_in_type_team_chat", "deploy done"),
+        ("envelope_scope_in_event_no_type", "こんにちは"),
+        (
+            "message_bullets_null",
+            "Order #42:\n2 × socks\nsize M\n{\"order\": 42}",
+        ),
+        (
+            "message_link_without_value",
+            "see https://a.example/x and this @Kim",
+        ),
+        ("message_odd_elements", "photo attached"),
+    ] {
+        let (echo, calls) = deliver(&receiver(), fixture_body(name));
+        assert_eq!(
+            echo.as_deref(),
+            Some(format!("echo: {text}").as_str()),
+            "{name}"
+        );
+        assert_eq!(calls, 1, "{name}");
+    }
+}
+
+#[test]
+fn bots_never_reach_the_handler_whatever_the_envelope_says() {
+    let mut bodies: Vec<(String, Bytes)> = [
+        "envelope_bot_scope_in_event_no_type",
+        "envelope_bot_unrecognised_type",
+    ]
+    .into_iter()
+    .map(|name| (name.to_owned(), fixture_body(name)))
+    .collect();
+    for (form, sample) in [
+        (
+            "type Message",
+            SampleEvent::bot_message("x").with_type("Message"),
+        ),
+        (
+            "type message.created.teamChat",
+            SampleEvent::bot_message("x")
+                .in_team_chat()
+                .with_type("message.created.teamChat"),
+        ),
+        (
+            "event scope, no type",
+            SampleEvent::bot_message("x")
+                .with_event("message.created.userChat")
+                .without("/type"),
+        ),
+        (
+            "personType BOT",
+            SampleEvent::bot_message("x").with("/entity/personType", serde_json::json!("BOT")),
+        ),
+        (
+            "unrecognised type",
+            SampleEvent::bot_message("x").with_type("somethingNew"),
+        ),
+        (
+            "no type at all",
+            SampleEvent::bot_message("x")
+                .without("/type")
+                .without("/event"),
+        ),
+        (
+            "drifted, type Message",
+            SampleEvent::bot_message("x")
+                .with_type("Message")
+                .with("/entity/createdAt", serde_json::json!("now")),
+        ),
+    ] {
+        bodies.push((form.to_owned(), sample.body().into()));
+    }
+    for (name, body) in bodies {
+        let (echo, calls) = deliver(&receiver(), body.clone());
+        assert_eq!((echo, calls), (None, 0), "{name}");
+        let rejection = receiver()
+            .receive(Some("token=s3cr3t"), body.clone())
+            .unwrap_err();
+        assert!(
+            matches!(rejection, Rejection::Ignored(IgnoreReason::BotMessage)),
+            "{name}"
+        );
+        // With the filter off, the handler sees them (and this one answers: a loop).
+        let open = receiver().with_policy(Policy::default().ignore_bot_messages(false));
+        assert!(
+            open.receive(Some("token=s3cr3t"), body)
+                .unwrap()
+                .is_from_bot(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn other_v5_deliveries_reach_the_handler_and_are_acknowledged() {
+    for name in [
+        "user_chat_v5",
+        "user_chat_v4_handling",
+        "lead_upserted_contact",
+    ] {
+        let (echo, calls) = deliver(&receiver(), fixture_body(name));
+        assert_eq!((echo, calls), (None, 1), "{name}");
+    }
+}
+
+#[test]
+fn drift_is_logged_at_warn_once_per_kind_and_reason() {
+    capture_log();
+    let drifted = SampleEvent::user_message("hi")
+        .with("/entity/version", serde_json::json!("drift-test-version"))
+        .body();
+    let unknown = SampleEvent::user_message("hi")
+        .with_type("drift-test-type")
+        .body();
+    for _ in 0..3 {
+        for body in [&drifted, &unknown] {
+            let (echo, calls) = deliver(&receiver(), body.clone().into());
+            assert_eq!((echo, calls), (None, 1));
+        }
+    }
+    let log = captured_log();
+    let warnings = |needle: &str| {
+        log.lines()
+            .filter(|line| line.contains("WARN") && line.contains(needle))
+            .count()
+    };
+    assert_eq!(warnings("drift-test-version"), 1, "{log}");
+    assert_eq!(warnings("drift-test-type"), 1, "{log}");
+    assert!(
+        log.contains("unparsed message") && log.contains("other entity"),
+        "{log}"
+    );
+}
