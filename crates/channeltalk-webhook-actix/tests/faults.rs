@@ -7,12 +7,12 @@ use std::net::SocketAddr;
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::Logger;
 use actix_web::{App, web};
-use channeltalk_webhook::testing::{
+use channeltalk_webhook::{Handler, Receiver, WebhookToken, sync_handler};
+use channeltalk_webhook_actix::{Webhook, WebhookReply, resource};
+use channeltalk_webhook_conformance::{
     Gate, GateHandler, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
     assert_log_keeps_the_secret, capture_log, captured_log, check_slow_handler_does_not_block,
 };
-use channeltalk_webhook::{Handler, Receiver, WebhookToken, sync_handler};
-use channeltalk_webhook_actix::{Webhook, WebhookReply, resource};
 
 /// Distinctive, so that any copy of it in a log or an answer is found.
 const TOKEN: &str = "tok-5ecr3t-XYZ";

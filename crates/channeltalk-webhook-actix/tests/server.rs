@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, web};
-use channeltalk_webhook::testing::{RawRequest, SampleEvent, run_echo_matrix, send};
+use channeltalk_webhook::testing::SampleEvent;
 use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken, sync_handler};
 use channeltalk_webhook_actix::{Webhook, WebhookReply, resource};
+use channeltalk_webhook_conformance::{RawRequest, run_echo_matrix, send};
 
 const TOKEN: &str = "s3cr3t+/=&é";
 const ENCODED_TOKEN: &str = "s3cr3t%2B%2F%3D%26%C3%A9";

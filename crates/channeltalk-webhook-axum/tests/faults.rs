@@ -6,12 +6,12 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::routing::post;
-use channeltalk_webhook::testing::{
+use channeltalk_webhook::{Handler, Receiver, WebhookToken};
+use channeltalk_webhook_axum::{Webhook, WebhookReply, router};
+use channeltalk_webhook_conformance::{
     Gate, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
     assert_log_keeps_the_secret, capture_log, check_slow_handler_does_not_block,
 };
-use channeltalk_webhook::{Handler, Receiver, WebhookToken};
-use channeltalk_webhook_axum::{Webhook, WebhookReply, router};
 
 /// Distinctive, so that any copy of it in a log or an answer is found.
 const TOKEN: &str = "tok-5ecr3t-XYZ";

@@ -3,10 +3,11 @@
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::routing::post;
-use channeltalk_webhook::testing::{RawRequest, SampleEvent, assert_echo_matrix, send};
-use channeltalk_webhook::{Event, QuickReply, Receiver, Rejection, WebhookToken};
-use channeltalk_webhook_axum::{Webhook, WebhookRejection, WebhookReply, router};
+use axum::routing::any;
+use channeltalk_webhook::testing::SampleEvent;
+use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken};
+use channeltalk_webhook_axum::{Webhook, WebhookReply, router};
+use channeltalk_webhook_conformance::{RawRequest, assert_echo_matrix, send};
 
 const TOKEN: &str = "s3cr3t+/=&é";
 
@@ -38,10 +39,7 @@ async fn the_extractor_passes_the_matrix() {
         WebhookReply::from(echo_common::echo(event))
     }
     let app = Router::new()
-        .route(
-            "/webhook",
-            post(echo).fallback(|| async { WebhookRejection(Rejection::MethodNotAllowed) }),
-        )
+        .route("/webhook", any(echo))
         .with_state(receiver());
     matrix(start(app).await).await;
 }

@@ -4,11 +4,11 @@
 
 use std::net::SocketAddr;
 
-use channeltalk_webhook::testing::{
+use channeltalk_webhook::{Handler, Receiver, WebhookToken};
+use channeltalk_webhook_conformance::{
     Gate, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
     assert_log_keeps_the_secret, capture_log, captured_log, check_slow_handler_does_not_block,
 };
-use channeltalk_webhook::{Handler, Receiver, WebhookToken};
 use warp::Filter;
 
 /// Distinctive, so that any copy of it in a log or an answer is found.

@@ -2,8 +2,9 @@
 
 use std::net::SocketAddr;
 
-use channeltalk_webhook::testing::{RawBody, RawRequest, SampleEvent, assert_echo_matrix, send};
+use channeltalk_webhook::testing::SampleEvent;
 use channeltalk_webhook::{Event, Handler, QuickReply, Receiver, WebhookToken};
+use channeltalk_webhook_conformance::{RawBody, RawRequest, assert_echo_matrix, send};
 use warp::Filter;
 
 const TOKEN: &str = "s3cr3t+/=&é";

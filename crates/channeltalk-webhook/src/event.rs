@@ -130,7 +130,8 @@ impl Refers {
 /// One webhook delivery: `{"event": …, "type": …, "entity": {…}, "refers": {…}}`.
 ///
 /// ```
-/// use channeltalk_webhook::{Action, Entity, EntityType, Event};
+/// use channeltalk_webhook::{Entity, Event};
+/// use channeltalk_webhook::model::{Action, EntityType};
 ///
 /// let event = Event::parse(r#"{"event":"push","type":"message","entity":{
 ///     "id":"m1","channelId":"1","chatType":"group","chatId":"g1","chatKey":"group-g1",

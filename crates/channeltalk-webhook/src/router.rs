@@ -15,7 +15,7 @@ use crate::reply::Reply;
 /// A command at the start of a message: `/help me now` → name `/help`, args `me now`.
 ///
 /// ```
-/// use channeltalk_webhook::router::Command;
+/// use channeltalk_webhook::Command;
 ///
 /// let command = Command::parse("  /Order 42 today").unwrap();
 /// assert_eq!(command.name(), "/order");
@@ -117,8 +117,9 @@ impl Rule {
 /// Dispatches each event to the handler of the first rule it matches.
 ///
 /// ```
-/// use channeltalk_webhook::router::{Command, Router};
-/// use channeltalk_webhook::{ChatType, EntityType, Event, QuickReply, sync_handler};
+/// use channeltalk_webhook::{Command, Router};
+/// use channeltalk_webhook::{Event, QuickReply, sync_handler};
+/// use channeltalk_webhook::model::{ChatType, EntityType};
 /// use channeltalk_webhook::testing::SampleEvent;
 ///
 /// let router = Router::new()

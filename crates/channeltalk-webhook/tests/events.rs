@@ -1,10 +1,11 @@
 //! Parsing every payload shape of the spec, from fixtures under `tests/fixtures/`.
 
-use channeltalk_webhook::rich_text::{self, Inline};
-use channeltalk_webhook::{
-    Action, Block, ChatType, Entity, EntityType, Event, MessageState, ParseError, PersonType,
-    Timestamp, UserChatState, UserType,
+use channeltalk_webhook::model::{
+    Action, Block, ChatType, EntityType, MessageState, PersonType, Timestamp, UserChatState,
+    UserType,
 };
+use channeltalk_webhook::rich_text::{self, Inline};
+use channeltalk_webhook::{Entity, Event, ParseError};
 
 fn fixture(name: &str) -> Event {
     let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -301,7 +302,7 @@ fn a_drifted_refers_entry_is_left_untyped_but_readable() {
     assert!(
         event
             .refers()
-            .get::<channeltalk_webhook::Manager>("manager")
+            .get::<channeltalk_webhook::model::Manager>("manager")
             .unwrap()
             .is_err()
     );

@@ -1,11 +1,9 @@
 //! The command router: rules in order, first match wins, fallback for the rest.
 
-use channeltalk_webhook::router::{Command, Router};
+use channeltalk_webhook::model::{ChatType, EntityType, PersonType};
 use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
-use channeltalk_webhook::{
-    ChatType, EntityType, Event, Handler, PersonType, QuickReply, Receiver, WebhookToken,
-    sync_handler,
-};
+use channeltalk_webhook::{Command, Router};
+use channeltalk_webhook::{Event, Handler, QuickReply, Receiver, WebhookToken, sync_handler};
 
 fn says(text: &'static str) -> impl Handler {
     sync_handler(move |_: Event| QuickReply::new().text(text))
@@ -123,7 +121,7 @@ fn a_router_plugs_into_the_receiver_like_any_handler() {
     let receiver = Receiver::new(WebhookToken::new("t").unwrap());
     let response = block_on(receiver.handle(
         SampleEvent::user_message("/help").request("/?token=t"),
-        router(),
+        &router(),
     ));
     assert_eq!(ChannelView::from_response(&response).texts(), ["help"]);
     let debug = format!("{:?}", router());

@@ -60,7 +60,7 @@ async fn route<H: Handler>(
     handler: Arc<H>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let response = if request.uri().path() == PATH {
-        receiver.serve(request, handler.as_ref()).await
+        receiver.handle(request, handler.as_ref()).await
     } else {
         let mut response = Response::new(Bytes::from_static(b"not found\n"));
         *response.status_mut() = StatusCode::NOT_FOUND;

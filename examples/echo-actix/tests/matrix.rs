@@ -1,7 +1,7 @@
 //! The shared bad-input matrix over real HTTP against the actix-web example.
 
-use channeltalk_webhook::testing::{RawRequest, run_echo_matrix, send};
 use channeltalk_webhook::{Receiver, WebhookToken};
+use channeltalk_webhook_conformance::{RawRequest, run_echo_matrix, send};
 
 const TOKEN: &str = "s3cr3t+/=&é";
 

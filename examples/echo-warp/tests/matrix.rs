@@ -1,7 +1,7 @@
 //! The shared bad-input matrix over real HTTP against the warp example.
 
-use channeltalk_webhook::testing::assert_echo_matrix;
 use channeltalk_webhook::{Receiver, WebhookToken};
+use channeltalk_webhook_conformance::assert_echo_matrix;
 
 const TOKEN: &str = "s3cr3t+/=&é";
 

@@ -18,9 +18,8 @@
 
 use std::collections::BTreeMap;
 
-use channeltalk_webhook::{
-    Bot, Entity, Event, Group, Manager, Message, ParseError, User, UserChat,
-};
+use channeltalk_webhook::{Entity, Event, ParseError};
+use channeltalk_webhook::model::{Bot, Group, Manager, Message, User, UserChat};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use serde_json::value::RawValue;

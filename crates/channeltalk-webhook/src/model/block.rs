@@ -19,7 +19,7 @@ use crate::rich_text::{self, RichText};
 /// serializes back to the same JSON.
 ///
 /// ```
-/// use channeltalk_webhook::Block;
+/// use channeltalk_webhook::model::Block;
 ///
 /// let block = Block::text("2 < 3");           // plain text is escaped
 /// assert_eq!(block, Block::Text { value: "2 &lt; 3".into() });

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::client::{RawBody, RawRequest, send};
-use super::sample::SampleEvent;
-use crate::rich_text;
+use crate::client::{RawBody, RawRequest, send};
+use channeltalk_webhook::rich_text;
+use channeltalk_webhook::testing::SampleEvent;
 
 /// The answer a case must get.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -388,7 +388,7 @@ pub fn run_echo_matrix(addr: SocketAddr, token: &str) -> Vec<String> {
         addr,
         path,
         token,
-        &echo_matrix(path, token, crate::DEFAULT_BODY_LIMIT),
+        &echo_matrix(path, token, channeltalk_webhook::DEFAULT_BODY_LIMIT),
     )
 }
 

@@ -7,14 +7,14 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use bytes::Bytes;
+use channeltalk_webhook::bytes::Bytes;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-use super::faults::{contains_secret, secret_leaks};
-use super::matrix::run_echo_matrix;
-use crate::body::DEFAULT_BODY_LIMIT;
-use crate::receiver::Receiver;
+use crate::faults::{contains_secret, secret_leaks};
+use crate::matrix::run_echo_matrix;
+use channeltalk_webhook::DEFAULT_BODY_LIMIT;
+use channeltalk_webhook::Receiver;
 
 fn log() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
@@ -65,9 +65,9 @@ pub fn captured_log() -> String {
 pub fn assert_debug_keeps_the_secret(receiver: &Receiver, token: &str) {
     let query = format!("token={token}");
     let near_miss = format!("token={}", &token[..token.len().saturating_sub(1)]);
-    let wrong = receiver.begin(Some(&near_miss), None).err();
+    let wrong = receiver.begin("POST", Some(&near_miss), None).err();
     let malformed = receiver
-        .receive(Some(&query), Bytes::copy_from_slice(token.as_bytes()))
+        .accept(Bytes::copy_from_slice(token.as_bytes()))
         .err();
     let shown = format!(
         "{receiver:?} {receiver:#?} {wrong:?} {} {malformed:?} {} {:?}",
@@ -76,7 +76,7 @@ pub fn assert_debug_keeps_the_secret(receiver: &Receiver, token: &str) {
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default(),
-        receiver.begin(Some(&query), None),
+        receiver.begin("POST", Some(&query), None),
     );
     assert!(!contains_secret(shown.as_bytes(), token), "{shown}");
 }

@@ -19,12 +19,12 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
-use super::client::{RawBody, RawRequest, RawResponse, send};
-use super::matrix::echo_matrix;
-use super::sample::SampleEvent;
-use crate::event::Event;
-use crate::handler::Handler;
-use crate::reply::{QuickReply, Reply};
+use crate::client::{RawBody, RawRequest, RawResponse, send};
+use crate::matrix::echo_matrix;
+use channeltalk_webhook::Event;
+use channeltalk_webhook::Handler;
+use channeltalk_webhook::testing::SampleEvent;
+use channeltalk_webhook::{QuickReply, Reply};
 
 /// The message text that makes a [`GateHandler`] wait for its [`Gate`].
 pub const SLOW_TEXT: &str = "slow";
@@ -44,7 +44,8 @@ const BOT_NAME: &str = "EchoBot";
 /// ```
 /// use std::thread;
 /// use channeltalk_webhook::Handler;
-/// use channeltalk_webhook::testing::{ChannelView, Gate, SampleEvent, block_on};
+/// use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
+/// use channeltalk_webhook_conformance::Gate;
 ///
 /// let gate = Gate::new();
 /// let handler = gate.handler();
@@ -238,7 +239,7 @@ impl Handler for GateHandler {
 ///
 /// ```no_run
 /// use std::net::SocketAddr;
-/// use channeltalk_webhook::testing::{Gate, GateHandler, check_slow_handler_does_not_block};
+/// use channeltalk_webhook_conformance::{Gate, GateHandler, check_slow_handler_does_not_block};
 ///
 /// // Starts your server with `handler` mounted at `/webhook` and webhook token `s3cr3t`.
 /// fn start_server(handler: GateHandler) -> SocketAddr {
@@ -352,7 +353,7 @@ fn encode(token: &str) -> String {
 /// case-changed copy of the token counts too). An empty token is never found.
 ///
 /// ```
-/// use channeltalk_webhook::testing::contains_secret;
+/// use channeltalk_webhook_conformance::contains_secret;
 ///
 /// assert!(contains_secret(b"GET /webhook?token=s3cr3t%2B1 HTTP/1.1", "s3cr3t+1"));
 /// assert!(contains_secret(b"refused S3CR3T+1", "s3cr3t+1"));
@@ -380,7 +381,7 @@ pub fn contains_secret(text: &[u8], token: &str) -> bool {
 /// answer whose headers or body contain `token` ([`contains_secret`]), or that could not be
 /// read.
 ///
-/// Statuses are not checked here (run [`run_echo_matrix`](super::run_echo_matrix) for that):
+/// Statuses are not checked here (run [`run_echo_matrix`](crate::run_echo_matrix) for that):
 /// only that nothing the server says repeats the secret. The requests built for it:
 /// near misses (the token minus its last character, plus one more), the token as the whole
 /// body, as a JSON string, inside a truncated JSON body, in a header with a wrong token in the
@@ -390,7 +391,7 @@ pub fn contains_secret(text: &[u8], token: &str) -> bool {
 ///
 /// ```no_run
 /// use channeltalk_webhook::DEFAULT_BODY_LIMIT;
-/// use channeltalk_webhook::testing::secret_leaks;
+/// use channeltalk_webhook_conformance::secret_leaks;
 ///
 /// # let addr: std::net::SocketAddr = ([127, 0, 0, 1], 8080).into();
 /// let leaks = secret_leaks(addr, "/webhook", "tok-5ecr3t-XYZ", DEFAULT_BODY_LIMIT);
@@ -473,7 +474,7 @@ mod tests {
     use std::task::Wake;
 
     use super::*;
-    use crate::testing::{ChannelView, block_on};
+    use channeltalk_webhook::testing::{ChannelView, block_on};
 
     struct CountingWaker(AtomicUsize);
 

@@ -1,0 +1,25 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! The SDK's conformance harness (not published): the bad-input matrix every mount of every
+//! adapter and example must pass over real HTTP, the fault checks (a slow handler, secrets in
+//! logs and answers) and the raw HTTP/1.1 client they use, which can send requests no
+//! well-behaved client would (bad chunked encoding, duplicate headers, truncated bodies).
+//!
+//! Bot authors test with the core's `testing` feature instead
+//! (`channeltalk_webhook::testing`).
+
+mod client;
+mod faults;
+mod matrix;
+mod secrets;
+
+pub use client::{RawBody, RawRequest, RawResponse, send};
+pub use faults::{
+    Gate, GateHandler, Opened, SLOW_TEXT, check_slow_handler_does_not_block, contains_secret,
+    secret_leaks,
+};
+pub use matrix::{Case, Expected, assert_echo_matrix, echo_matrix, run_echo_matrix, run_matrix};
+pub use secrets::{
+    assert_answers_keep_the_secret, assert_debug_keeps_the_secret, assert_log_keeps_the_secret,
+    capture_log, captured_log,
+};
