@@ -10,7 +10,7 @@ use actix_web::{App, web};
 use channeltalk_webhook::{Handler, Receiver, WebhookToken, sync_handler};
 use channeltalk_webhook_actix::{Webhook, WebhookReply, resource};
 use channeltalk_webhook_conformance::{
-    Gate, GateHandler, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
+    Contract, Gate, GateHandler, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
     assert_log_keeps_the_secret, capture_log, captured_log, check_slow_handler_does_not_block,
 };
 
@@ -34,7 +34,8 @@ macro_rules! start_captured {
 
 async fn check_slow(addr: SocketAddr, handle: ServerHandle, gate: Gate) {
     let result =
-        blocking(move || check_slow_handler_does_not_block(addr, "/webhook", TOKEN, &gate)).await;
+        blocking(move || check_slow_handler_does_not_block(addr, &Contract::echo(TOKEN), &gate))
+            .await;
     handle.stop(true).await;
     result.unwrap();
 }
@@ -110,9 +111,10 @@ async fn actixs_logger_with_a_path_only_format_does_not_show_the_token() {
 /// The echo matrix and `secret_leaks` against the server at `addr`, then stops it; both must
 /// pass.
 async fn answers_keep_the_secret(addr: SocketAddr, handle: ServerHandle) {
-    let outcome =
-        actix_web::rt::task::spawn_blocking(move || assert_answers_keep_the_secret(addr, TOKEN))
-            .await;
+    let outcome = actix_web::rt::task::spawn_blocking(move || {
+        assert_answers_keep_the_secret(addr, &Contract::echo(TOKEN))
+    })
+    .await;
     handle.stop(true).await;
     outcome.unwrap();
 }

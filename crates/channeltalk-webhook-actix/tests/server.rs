@@ -9,7 +9,7 @@ use actix_web::{App, web};
 use channeltalk_webhook::testing::SampleEvent;
 use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken, sync_handler};
 use channeltalk_webhook_actix::{Webhook, WebhookReply, resource};
-use channeltalk_webhook_conformance::{RawRequest, run_echo_matrix, send};
+use channeltalk_webhook_conformance::{Contract, RawRequest, send};
 
 const TOKEN: &str = "s3cr3t+/=&é";
 const ENCODED_TOKEN: &str = "s3cr3t%2B%2F%3D%26%C3%A9";
@@ -22,7 +22,7 @@ fn receiver() -> Receiver {
 }
 
 async fn assert_matrix_passes(addr: SocketAddr, handle: ServerHandle) {
-    let failures = blocking(move || run_echo_matrix(addr, TOKEN)).await;
+    let failures = blocking(move || Contract::echo(TOKEN).run_matrix(addr)).await;
     handle.stop(true).await;
     assert!(
         failures.is_empty(),

@@ -9,7 +9,7 @@ use axum::routing::post;
 use channeltalk_webhook::{Handler, Receiver, WebhookToken};
 use channeltalk_webhook_axum::{Webhook, WebhookReply, router};
 use channeltalk_webhook_conformance::{
-    Gate, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
+    Contract, Gate, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
     assert_log_keeps_the_secret, capture_log, check_slow_handler_does_not_block,
 };
 
@@ -30,7 +30,7 @@ async fn start(app: Router) -> SocketAddr {
 
 async fn check_slow(addr: SocketAddr, gate: Gate) {
     tokio::task::spawn_blocking(move || {
-        check_slow_handler_does_not_block(addr, "/webhook", TOKEN, &gate)
+        check_slow_handler_does_not_block(addr, &Contract::echo(TOKEN), &gate)
     })
     .await
     .unwrap()
@@ -67,8 +67,10 @@ async fn the_token_is_in_no_log_line_answer_or_debug_output() {
     let receiver = receiver();
     assert_debug_keeps_the_secret(&receiver, TOKEN);
     let addr = start(router("/webhook", receiver, echo_common::echo_async)).await;
-    tokio::task::spawn_blocking(move || assert_answers_keep_the_secret(addr, TOKEN))
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        assert_answers_keep_the_secret(addr, &Contract::echo(TOKEN))
+    })
+    .await
+    .unwrap();
     assert_log_keeps_the_secret(TOKEN);
 }

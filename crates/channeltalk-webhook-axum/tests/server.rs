@@ -7,7 +7,7 @@ use axum::routing::any;
 use channeltalk_webhook::testing::SampleEvent;
 use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken};
 use channeltalk_webhook_axum::{Webhook, WebhookReply, router};
-use channeltalk_webhook_conformance::{RawRequest, assert_echo_matrix, send};
+use channeltalk_webhook_conformance::{Contract, RawRequest, send};
 
 const TOKEN: &str = "s3cr3t+/=&é";
 
@@ -23,7 +23,7 @@ async fn start(app: Router) -> SocketAddr {
 }
 
 async fn matrix(addr: SocketAddr) {
-    tokio::task::spawn_blocking(move || assert_echo_matrix(addr, TOKEN))
+    tokio::task::spawn_blocking(move || Contract::echo(TOKEN).assert_matrix(addr))
         .await
         .unwrap();
 }

@@ -15,10 +15,9 @@ mod secrets;
 
 pub use client::{RawBody, RawRequest, RawResponse, send};
 pub use faults::{
-    Gate, GateHandler, Opened, SLOW_TEXT, check_slow_handler_does_not_block, contains_secret,
-    secret_leaks,
+    Gate, GateHandler, SLOW_TEXT, check_slow_handler_does_not_block, contains_secret, secret_leaks,
 };
-pub use matrix::{Case, Expected, assert_echo_matrix, echo_matrix, run_echo_matrix, run_matrix};
+pub use matrix::{Case, Contract, Expected, run_matrix};
 pub use secrets::{
     assert_answers_keep_the_secret, assert_debug_keeps_the_secret, assert_log_keeps_the_secret,
     capture_log, captured_log,

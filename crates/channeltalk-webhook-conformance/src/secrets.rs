@@ -12,8 +12,7 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::faults::{contains_secret, secret_leaks};
-use crate::matrix::run_echo_matrix;
-use channeltalk_webhook::DEFAULT_BODY_LIMIT;
+use crate::matrix::Contract;
 use channeltalk_webhook::Receiver;
 
 fn log() -> &'static Arc<Mutex<Vec<u8>>> {
@@ -101,16 +100,16 @@ pub fn assert_log_keeps_the_secret(token: &str) {
     );
 }
 
-/// Runs the echo matrix and [`secret_leaks`] against the echo server at `addr` (path
-/// `/webhook`, 1 MiB limit): both must pass. Blocking.
-pub fn assert_answers_keep_the_secret(addr: SocketAddr, token: &str) {
-    let failures = run_echo_matrix(addr, token);
+/// Runs the matrix and [`secret_leaks`] against the server at `addr` following `contract`:
+/// both must pass. Blocking.
+pub fn assert_answers_keep_the_secret(addr: SocketAddr, contract: &Contract) {
+    let failures = contract.run_matrix(addr);
     assert!(
         failures.is_empty(),
         "matrix failures:\n{}",
         failures.join("\n")
     );
-    let leaks = secret_leaks(addr, "/webhook", token, DEFAULT_BODY_LIMIT);
+    let leaks = secret_leaks(addr, contract);
     assert!(
         leaks.is_empty(),
         "answers showing the token:\n{}",

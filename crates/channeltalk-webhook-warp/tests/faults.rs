@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use channeltalk_webhook::{Handler, Receiver, WebhookToken};
 use channeltalk_webhook_conformance::{
-    Gate, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
+    Contract, Gate, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
     assert_log_keeps_the_secret, capture_log, captured_log, check_slow_handler_does_not_block,
 };
 use warp::Filter;
@@ -41,9 +41,11 @@ where
 
 /// The echo matrix and `secret_leaks` against the server at `addr`; both must pass.
 async fn answers_keep_the_secret(addr: SocketAddr) {
-    tokio::task::spawn_blocking(move || assert_answers_keep_the_secret(addr, TOKEN))
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        assert_answers_keep_the_secret(addr, &Contract::echo(TOKEN))
+    })
+    .await
+    .unwrap();
 }
 
 /// On a current-thread runtime: the server has one thread, which the held request must not take.
@@ -52,7 +54,7 @@ async fn a_slow_handler_does_not_block_other_deliveries() {
     let gate = Gate::new();
     let addr = start(receiver(), gate.handler()).await;
     tokio::task::spawn_blocking(move || {
-        check_slow_handler_does_not_block(addr, "/webhook", TOKEN, &gate)
+        check_slow_handler_does_not_block(addr, &Contract::echo(TOKEN), &gate)
     })
     .await
     .unwrap()

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use channeltalk_webhook::testing::SampleEvent;
 use channeltalk_webhook::{Event, Handler, QuickReply, Receiver, WebhookToken};
-use channeltalk_webhook_conformance::{RawBody, RawRequest, assert_echo_matrix, send};
+use channeltalk_webhook_conformance::{Contract, RawBody, RawRequest, send};
 use warp::Filter;
 
 const TOKEN: &str = "s3cr3t+/=&é";
@@ -40,7 +40,7 @@ async fn fragile(event: Event) -> Option<QuickReply> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_adapter_passes_the_shared_matrix() {
     let addr = start(receiver(), echo_common::echo_async).await;
-    tokio::task::spawn_blocking(move || assert_echo_matrix(addr, TOKEN))
+    tokio::task::spawn_blocking(move || Contract::echo(TOKEN).assert_matrix(addr))
         .await
         .unwrap();
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use channeltalk_webhook::{Handler, Receiver, WebhookToken};
 use channeltalk_webhook_conformance::{
-    Gate, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
+    Contract, Gate, assert_answers_keep_the_secret, assert_debug_keeps_the_secret,
     assert_log_keeps_the_secret, capture_log, check_slow_handler_does_not_block,
 };
 
@@ -32,7 +32,7 @@ async fn a_slow_handler_does_not_block_other_deliveries() {
     let gate = Gate::new();
     let addr = start(receiver(), gate.handler()).await;
     tokio::task::spawn_blocking(move || {
-        check_slow_handler_does_not_block(addr, "/webhook", TOKEN, &gate)
+        check_slow_handler_does_not_block(addr, &Contract::echo(TOKEN), &gate)
     })
     .await
     .unwrap()
@@ -47,8 +47,10 @@ async fn the_token_is_in_no_log_line_answer_or_debug_output() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(core_direct::serve(listener, receiver));
-    tokio::task::spawn_blocking(move || assert_answers_keep_the_secret(addr, TOKEN))
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        assert_answers_keep_the_secret(addr, &Contract::echo(TOKEN))
+    })
+    .await
+    .unwrap();
     assert_log_keeps_the_secret(TOKEN);
 }

@@ -1,7 +1,7 @@
 //! The shared bad-input matrix over real HTTP against the actix-web example.
 
 use channeltalk_webhook::{Receiver, WebhookToken};
-use channeltalk_webhook_conformance::{RawRequest, run_echo_matrix, send};
+use channeltalk_webhook_conformance::{Contract, RawRequest, send};
 
 const TOKEN: &str = "s3cr3t+/=&é";
 
@@ -17,7 +17,7 @@ async fn echo_actix_passes_the_matrix() {
     // The matrix client blocks: run it off the actix system's thread.
     let (failures, root) = actix_web::rt::task::spawn_blocking(move || {
         let root = send(addr, &RawRequest::post("/", "{}").method("GET"));
-        (run_echo_matrix(addr, TOKEN), root)
+        (Contract::echo(TOKEN).run_matrix(addr), root)
     })
     .await
     .unwrap();

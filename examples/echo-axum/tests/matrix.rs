@@ -1,7 +1,7 @@
 //! The shared bad-input matrix over real HTTP against the axum example.
 
 use channeltalk_webhook::{Receiver, WebhookToken};
-use channeltalk_webhook_conformance::assert_echo_matrix;
+use channeltalk_webhook_conformance::Contract;
 
 const TOKEN: &str = "s3cr3t+/=&é";
 
@@ -14,7 +14,7 @@ async fn echo_axum_passes_the_matrix() {
         Receiver::new(WebhookToken::new(TOKEN).unwrap()),
     ));
 
-    tokio::task::spawn_blocking(move || assert_echo_matrix(addr, TOKEN))
+    tokio::task::spawn_blocking(move || Contract::echo(TOKEN).assert_matrix(addr))
         .await
         .unwrap();
 }
