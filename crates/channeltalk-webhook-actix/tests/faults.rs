@@ -78,7 +78,7 @@ async fn the_token_is_in_no_log_line_answer_or_debug_output() {
         App::new().service(resource(
             "/webhook",
             receiver.clone(),
-            sync_handler(echo_common::echo),
+            sync_handler(channeltalk_webhook_conformance::echo),
         ))
     });
     answers_keep_the_secret(addr, handle).await;
@@ -95,7 +95,7 @@ async fn actixs_logger_with_a_path_only_format_does_not_show_the_token() {
             .service(resource(
                 "/webhook",
                 receiver(),
-                sync_handler(echo_common::echo),
+                sync_handler(channeltalk_webhook_conformance::echo),
             ))
     });
     answers_keep_the_secret(addr, handle).await;

@@ -69,14 +69,14 @@ async fn the_mounted_echo_passes_the_shared_matrix() {
         App::new().service(resource(
             "/webhook",
             receiver(),
-            sync_handler(echo_common::echo),
+            sync_handler(channeltalk_webhook_conformance::echo),
         ))
     });
     assert_matrix_passes(addr, handle).await;
 }
 
 async fn extracted_echo(event: Webhook) -> WebhookReply {
-    echo_common::echo(event.into_inner()).into()
+    channeltalk_webhook_conformance::echo(event.into_inner()).into()
 }
 
 #[actix_web::test]
@@ -97,7 +97,7 @@ async fn an_oversized_stream_is_refused_before_it_ends() {
         App::new().service(resource(
             "/webhook",
             receiver.clone(),
-            echo_common::echo_async,
+            channeltalk_webhook_conformance::echo_async,
         ))
     });
     // 8 KiB of a chunked body that never ends: the answer must come anyway.

@@ -66,7 +66,12 @@ async fn a_slow_handler_behind_the_extractor_does_not_block_other_deliveries() {
 async fn the_token_is_in_no_log_line_answer_or_debug_output() {
     let receiver = receiver();
     assert_debug_keeps_the_secret(&receiver, TOKEN);
-    let addr = start(router("/webhook", receiver, echo_common::echo_async)).await;
+    let addr = start(router(
+        "/webhook",
+        receiver,
+        channeltalk_webhook_conformance::echo_async,
+    ))
+    .await;
     tokio::task::spawn_blocking(move || {
         assert_answers_keep_the_secret(addr, &Contract::echo(TOKEN))
     })

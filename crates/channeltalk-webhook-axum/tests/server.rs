@@ -30,13 +30,21 @@ async fn matrix(addr: SocketAddr) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_router_passes_the_matrix() {
-    matrix(start(router("/webhook", receiver(), echo_common::echo_async)).await).await;
+    matrix(
+        start(router(
+            "/webhook",
+            receiver(),
+            channeltalk_webhook_conformance::echo_async,
+        ))
+        .await,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_extractor_passes_the_matrix() {
     async fn echo(Webhook(event): Webhook) -> WebhookReply {
-        WebhookReply::from(echo_common::echo(event))
+        WebhookReply::from(channeltalk_webhook_conformance::echo(event))
     }
     let app = Router::new()
         .route("/webhook", any(echo))

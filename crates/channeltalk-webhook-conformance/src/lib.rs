@@ -9,16 +9,20 @@
 //! (`channeltalk_webhook::testing`).
 
 mod client;
+mod echo;
+mod example;
 mod faults;
 mod matrix;
 mod secrets;
 
 pub use client::{RawBody, RawRequest, RawResponse, send};
+pub use echo::{echo, echo_async};
+pub use example::Example;
 pub use faults::{
     Gate, GateHandler, SLOW_TEXT, check_slow_handler_does_not_block, contains_secret, secret_leaks,
 };
 pub use matrix::{Case, Contract, Expected, run_matrix};
 pub use secrets::{
     assert_answers_keep_the_secret, assert_debug_keeps_the_secret, assert_log_keeps_the_secret,
-    capture_log, captured_log,
+    assert_text_log_keeps_the_secret, capture_log, captured_log,
 };

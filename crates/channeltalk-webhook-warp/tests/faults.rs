@@ -65,7 +65,7 @@ async fn a_slow_handler_does_not_block_other_deliveries() {
 async fn the_token_is_in_no_log_line_answer_or_debug_output() {
     let receiver = receiver();
     assert_debug_keeps_the_secret(&receiver, TOKEN);
-    let addr = start(receiver, echo_common::echo_async).await;
+    let addr = start(receiver, channeltalk_webhook_conformance::echo_async).await;
     answers_keep_the_secret(addr).await;
     assert_log_keeps_the_secret(TOKEN);
 }
@@ -79,7 +79,7 @@ async fn warps_request_logging_filters_do_not_show_the_token() {
         .and(warp::path::end())
         .and(channeltalk_webhook_warp::handle(
             receiver(),
-            echo_common::echo_async,
+            channeltalk_webhook_conformance::echo_async,
         ))
         .recover(channeltalk_webhook_warp::recover)
         .with(warp::log("webhook-requests"))

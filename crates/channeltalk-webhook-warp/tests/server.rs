@@ -39,7 +39,7 @@ async fn fragile(event: Event) -> Option<QuickReply> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_adapter_passes_the_shared_matrix() {
-    let addr = start(receiver(), echo_common::echo_async).await;
+    let addr = start(receiver(), channeltalk_webhook_conformance::echo_async).await;
     tokio::task::spawn_blocking(move || Contract::echo(TOKEN).assert_matrix(addr))
         .await
         .unwrap();
