@@ -109,6 +109,36 @@ fn entity_types_and_predicates_route_non_message_events() {
 }
 
 #[test]
+fn guards_apply_before_every_rule_wherever_they_are_written() {
+    for router in [
+        router().ignore_chat_type(ChatType::Group),
+        Router::new()
+            .ignore_chat_type(ChatType::Group)
+            .command("/help", says("help")),
+    ] {
+        let team_help = SampleEvent::manager_message("/help").in_team_chat();
+        assert!(answer(&router, team_help).is_empty());
+        assert_eq!(
+            answer(&router, SampleEvent::user_message("/help")),
+            ["help"]
+        );
+    }
+    let quiet = router().ignore_when(|event| event.user().is_some());
+    assert!(answer(&quiet, SampleEvent::user_updated()).is_empty());
+}
+
+#[test]
+fn the_fallback_sees_only_messages() {
+    let router = Router::new().fallback(says("fallback"));
+    assert_eq!(
+        answer(&router, SampleEvent::user_message("hi")),
+        ["fallback"]
+    );
+    assert!(answer(&router, SampleEvent::user_chat_opened()).is_empty());
+    assert!(answer(&router, SampleEvent::user_updated()).is_empty());
+}
+
+#[test]
 fn without_a_fallback_unmatched_events_are_acknowledged() {
     let router = Router::new().command("/help", says("help"));
     assert!(answer(&router, SampleEvent::user_message("hi")).is_empty());

@@ -5,7 +5,8 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 /// The documented team-chat message event (`docs/protocol.md`), 782 bytes.
-pub const SPEC_EVENT: &[u8] = include_bytes!("../../../channeltalk-webhook/tests/fixtures/message_team_chat_manager.json");
+pub const SPEC_EVENT: &[u8] =
+    include_bytes!("../../../channeltalk-webhook/tests/fixtures/message_team_chat_manager.json");
 
 /// A large user-chat message event (~10 KiB): 32 blocks (text with markup, code, bullets),
 /// buttons, files, reactions, marketing, and six `refers` entries (user, userChat, manager,
