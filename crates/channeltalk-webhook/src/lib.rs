@@ -56,7 +56,7 @@ mod token;
 pub use body::{BodyCollector, DEFAULT_BODY_LIMIT};
 pub use dedup::DeliveryGuard;
 pub use event::{Entity, Event, ParseError, Refers};
-pub use handler::{Handler, SyncHandler, sync_handler};
+pub use handler::{Handler, SyncHandler, WithState, sync_handler, with_state};
 pub use receiver::{Policy, Receiver};
 pub use rejection::{BodyError, Rejection, Skipped, Unhandled};
 pub use reply::{BOT_NAME_HEADER, BotName, BotNameError, QUICK_REPLY_HEADER, QuickReply, Reply};
