@@ -1,4 +1,4 @@
-//! Faults and secrets against a real actix-web `HttpServer` on 127.0.0.1 (issue 6): a handler
+//! Faults and secrets against a real actix-web `HttpServer` on 127.0.0.1: a handler
 //! that is still waiting does not block other deliveries, and the token shows up in no log
 //! line, no answer and no `Debug` output.
 

@@ -1,4 +1,4 @@
-//! Faults and secrets against a real axum server (`axum::serve` on 127.0.0.1:0) (issue 6): a
+//! Faults and secrets against a real axum server (`axum::serve` on 127.0.0.1:0): a
 //! handler that is still waiting does not block other deliveries, and the token shows up in no
 //! log line, no answer and no `Debug` output.
 

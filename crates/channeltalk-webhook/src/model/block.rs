@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::serde_util::Key;
 use crate::rich_text::{self, RichText};
 
-/// One block of a message (spec §4).
+/// One block of a message (see `docs/protocol.md`).
 ///
 /// `text` values are rich text (see [`rich_text`](crate::rich_text)); `code` values are raw.
 /// A block of a type this SDK does not know, or a known type whose fields do not fit (a text

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::event::Event;
 
-/// A delivery body under construction, shaped like Channel's (spec §7).
+/// A delivery body under construction, shaped like Channel's (see `docs/protocol.md`).
 ///
 /// ```
 /// use channeltalk_webhook::testing::SampleEvent;
