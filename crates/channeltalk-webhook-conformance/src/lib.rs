@@ -26,3 +26,13 @@ pub use secrets::{
     assert_answers_keep_the_secret, assert_debug_keeps_the_secret, assert_log_keeps_the_secret,
     assert_text_log_keeps_the_secret, capture_log, captured_log,
 };
+
+/// The README's code, compiled and run as doctests (the servers are `no_run`).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+mod readme {}
+
+/// The guide's code, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide.md")]
+mod guide {}
