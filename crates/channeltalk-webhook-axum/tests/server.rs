@@ -28,18 +28,8 @@ async fn matrix(addr: SocketAddr) {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_router_passes_the_matrix() {
-    matrix(
-        start(router(
-            "/webhook",
-            receiver(),
-            channeltalk_webhook_conformance::echo_async,
-        ))
-        .await,
-    )
-    .await;
-}
+// `router` with the echo handler is the echo-axum example's mount: its binary runs the
+// matrix (examples/echo-axum/tests/binary.rs).
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_extractor_passes_the_matrix() {

@@ -12,7 +12,9 @@ const TOKEN: &str = "tok-5ecr3t+/=&é";
 #[test]
 fn core_direct_passes_the_matrix_and_keeps_the_token_secret() {
     let example = Example::start(env!("CARGO_BIN_EXE_core-direct"), TOKEN);
-    assert_answers_keep_the_secret(example.addr(), &Contract::echo(TOKEN));
+    let contract = Contract::echo(TOKEN);
+    contract.assert_matrix(example.addr());
+    assert_answers_keep_the_secret(example.addr(), &contract);
     let root = send(example.addr(), &RawRequest::post("/", "{}").method("GET")).unwrap();
     assert_eq!(
         (root.status, root.body.as_slice()),

@@ -11,6 +11,8 @@ const TOKEN: &str = "tok-5ecr3t+/=&é";
 #[test]
 fn echo_axum_passes_the_matrix_and_keeps_the_token_secret() {
     let example = Example::start(env!("CARGO_BIN_EXE_echo-axum"), TOKEN);
-    assert_answers_keep_the_secret(example.addr(), &Contract::echo(TOKEN));
+    let contract = Contract::echo(TOKEN);
+    contract.assert_matrix(example.addr());
+    assert_answers_keep_the_secret(example.addr(), &contract);
     assert_text_log_keeps_the_secret(&example.output(), TOKEN);
 }

@@ -1,6 +1,7 @@
-//! `Receiver::receive(query, body)`, `Receiver::handle_with` (the whole pipeline over `http`
-//! types, with an echo handler) and `Receiver::serve` (a streaming body in chunks, with or
-//! without a `Content-Length`, possibly ending in a read error) with a small body limit.
+//! The step-by-step way (`Receiver::begin`, one chunk, `Receiver::accept`), and
+//! `Receiver::handle` twice (the whole pipeline over `http` types with an echo handler: the body
+//! in one piece, and a streaming body in chunks, with or without a `Content-Length`, possibly
+//! ending in a read error) with a small body limit.
 //!
 //! The outcome is computed independently: 401 when the query's token is not exactly one
 //! `token=<secret>`, else 413 when the declared or actual body is over the limit, else 400 when
