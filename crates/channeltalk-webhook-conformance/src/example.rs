@@ -6,6 +6,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
+use crate::{Contract, assert_answers_keep_the_secret, assert_text_log_keeps_the_secret};
+
 /// A running example binary: started with `CHANNEL_WEBHOOK_TOKEN`, `HOST=127.0.0.1`, `PORT=0`
 /// and `RUST_LOG=debug`, its address read from the `listening on http://ADDR/…` line it
 /// prints, its whole output kept for [`Example::output`]. Killed when dropped.
@@ -69,6 +71,17 @@ impl Example {
     /// Where the example listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The checks every example passes, as one line of its test: the whole matrix of
+    /// [`Contract::echo`]`(token)`, no answer showing the token, and no line of its output
+    /// showing it either.
+    #[track_caller]
+    pub fn assert_conforms(&self, token: &str) {
+        let contract = Contract::echo(token);
+        contract.assert_matrix(self.addr);
+        assert_answers_keep_the_secret(self.addr, &contract);
+        assert_text_log_keeps_the_secret(&self.output(), token);
     }
 
     /// Everything the example printed so far (its banner and its log).
