@@ -86,11 +86,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::ExtensionRejection;
 use axum::extract::{Extension, FromRef, FromRequest, FromRequestParts, Request};
-use axum::http::header::CONTENT_LENGTH;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use channeltalk_webhook::adapter::declared_length;
+use channeltalk_webhook::adapter::content_length;
 use channeltalk_webhook::{Event, Handler, Receiver, Reply, Unhandled};
 
 /// Extracts the [`Event`] of a genuine, well-formed delivery, with the [`Receiver`] taken
@@ -182,7 +181,7 @@ where
 
 /// The core's extractor way in, from the request head and axum's body.
 async fn extract(receiver: &Receiver, head: &Parts, body: Body) -> Result<Event, WebhookUnhandled> {
-    let length = declared_length(head.headers.get(CONTENT_LENGTH).map(|v| v.as_bytes()));
+    let length = content_length(&head.headers);
     let (method, query) = (head.method.as_str(), head.uri.query());
     Ok(receiver.extract(method, query, length, body).await?)
 }

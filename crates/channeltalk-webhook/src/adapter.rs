@@ -15,8 +15,9 @@ pub fn declared_length(header_value: Option<&[u8]>) -> Option<u64> {
     std::str::from_utf8(header_value?).ok()?.trim().parse().ok()
 }
 
-/// The declared body length of an `http` request head.
-pub(crate) fn content_length(headers: &http::HeaderMap) -> Option<u64> {
+/// The declared body length of an `http` 1 request's headers ([`declared_length`] of its
+/// `Content-Length`), for frameworks on `http` 1 (axum, hyper).
+pub fn content_length(headers: &http::HeaderMap) -> Option<u64> {
     declared_length(
         headers
             .get(http::header::CONTENT_LENGTH)
