@@ -7,6 +7,7 @@
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken};
+use channeltalk_webhook_actix::resource;
 use tracing_subscriber::EnvFilter;
 
 /// Echoes a message's text. Bot messages (our own replies) never get here: the receiver
@@ -23,16 +24,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().with_env_filter(logs).init();
 
     let token = match std::env::var("CHANNEL_WEBHOOK_TOKEN") {
-        Ok(token) => WebhookToken::new(token)?,
+        Ok(token) => token,
         Err(_) => {
-            let token = WebhookToken::new(random_token()?)?;
-            println!(
-                "CHANNEL_WEBHOOK_TOKEN is not set; generated token: {}",
-                token.expose_secret()
-            );
+            let token = random_token()?;
+            println!("CHANNEL_WEBHOOK_TOKEN is not set; generated token: {token}");
             token
         }
     };
+    let token = WebhookToken::new(token)?;
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
     let listener = std::net::TcpListener::bind(format!("{host}:{port}"))?;
@@ -42,11 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     HttpServer::new(move || {
         // POST /webhook?token=… → `echo`; other methods → 405; other paths → 404.
         App::new()
-            .service(channeltalk_webhook_actix::resource(
-                "/webhook",
-                receiver.clone(),
-                echo,
-            ))
+            .service(resource("/webhook", receiver.clone(), echo))
             .default_service(web::to(|| async {
                 HttpResponse::NotFound().body("not found\n")
             }))

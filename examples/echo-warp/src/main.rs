@@ -24,16 +24,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().with_env_filter(logs).init();
 
     let token = match std::env::var("CHANNEL_WEBHOOK_TOKEN") {
-        Ok(token) => WebhookToken::new(token)?,
+        Ok(token) => token,
         Err(_) => {
-            let token = WebhookToken::new(random_token()?)?;
-            println!(
-                "CHANNEL_WEBHOOK_TOKEN is not set; generated token: {}",
-                token.expose_secret()
-            );
+            let token = random_token()?;
+            println!("CHANNEL_WEBHOOK_TOKEN is not set; generated token: {token}");
             token
         }
     };
+    let token = WebhookToken::new(token)?;
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
     let listener = TcpListener::bind(format!("{host}:{port}")).await?;
