@@ -23,8 +23,9 @@ pub use faults::{
 };
 pub use matrix::{Case, Contract, Expected, run_matrix};
 pub use secrets::{
-    assert_answers_keep_the_secret, assert_debug_keeps_the_secret, assert_log_keeps_the_secret,
-    assert_text_log_keeps_the_secret, capture_log, captured_log,
+    FAULT_TOKEN, assert_answers_keep_the_secret, assert_debug_keeps_the_secret, assert_faults,
+    assert_log_keeps_the_secret, assert_text_log_keeps_the_secret, capture_log, captured_log,
+    fault_receiver,
 };
 
 /// The README's code, compiled and run as doctests (the servers are `no_run`).

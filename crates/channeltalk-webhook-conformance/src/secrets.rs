@@ -121,3 +121,37 @@ pub fn assert_answers_keep_the_secret(addr: SocketAddr, contract: &Contract) {
         leaks.join("\n")
     );
 }
+
+/// The token of [`fault_receiver`]: distinctive, so that any copy of it in a log or an answer
+/// is found.
+pub const FAULT_TOKEN: &str = "tok-5ecr3t-XYZ";
+
+/// A receiver for [`assert_faults`], with [`FAULT_TOKEN`]: starts capturing the log (call it
+/// before starting the server) and checks that the receiver's `Debug` and its refusals do not
+/// show the token.
+pub fn fault_receiver() -> Receiver {
+    capture_log();
+    let receiver =
+        Receiver::new(channeltalk_webhook::WebhookToken::new(FAULT_TOKEN).expect("a valid token"));
+    assert_debug_keeps_the_secret(&receiver, FAULT_TOKEN);
+    receiver
+}
+
+/// The fault checks every mount of every adapter passes, over real HTTP, against a server at
+/// `addr` serving `gate.handler()` at `/webhook` with [`fault_receiver`]:
+///
+/// 1. a handler still waiting does not block other deliveries
+///    ([`check_slow_handler_does_not_block`](crate::check_slow_handler_does_not_block));
+/// 2. no answer shows the token ([`assert_answers_keep_the_secret`]);
+/// 3. no line of the captured log shows it ([`assert_log_keeps_the_secret`]).
+///
+/// Blocking: call it from `spawn_blocking` or a plain thread.
+#[track_caller]
+pub fn assert_faults(addr: SocketAddr, gate: &crate::Gate) {
+    let contract = Contract::echo(FAULT_TOKEN);
+    if let Err(failure) = crate::check_slow_handler_does_not_block(addr, &contract, gate) {
+        panic!("slow handler: {failure}");
+    }
+    assert_answers_keep_the_secret(addr, &contract);
+    assert_log_keeps_the_secret(FAULT_TOKEN);
+}
