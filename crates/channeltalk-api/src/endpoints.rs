@@ -1,7 +1,8 @@
 //! The read and act endpoints: chats, users, the team, the channel, the hand-off to people,
 //! and webhook management. Sending is in `send`.
 
-use channeltalk_webhook::{Bot, BotName, Manager, Message};
+use channeltalk_webhook::BotName;
+use channeltalk_webhook::model::{Bot, Manager, Message};
 use http::Method;
 
 use crate::client::{ApiResponse, Client, Request, segment};

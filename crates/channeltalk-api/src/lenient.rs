@@ -53,7 +53,7 @@ pub(crate) fn element<T: DeserializeOwned>(value: Value) -> Option<T> {
 
 #[cfg(test)]
 mod tests {
-    use channeltalk_webhook::Message;
+    use channeltalk_webhook::model::Message;
     use serde::Deserialize;
 
     #[derive(Deserialize)]

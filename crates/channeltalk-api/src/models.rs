@@ -7,7 +7,7 @@
 use std::fmt;
 
 use channeltalk_webhook::model::Scope;
-use channeltalk_webhook::{Bot, Group, Manager, Message, Timestamp, User, UserChat};
+use channeltalk_webhook::model::{Bot, Group, Manager, Message, Timestamp, User, UserChat};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

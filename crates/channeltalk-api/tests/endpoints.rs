@@ -6,8 +6,8 @@ use channeltalk_api::{
     BotName, ChatTarget, NewWebhook, OutgoingMessage, QuickReply, Scope, SendMessage, SortOrder,
     WebhookUpdate,
 };
+use channeltalk_webhook::model::{ChatType, PersonType, UserChatState};
 use channeltalk_webhook::rich_text::RichText;
-use channeltalk_webhook::{ChatType, PersonType, UserChatState};
 use futures_util::StreamExt;
 use serde_json::json;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use channeltalk_api::testing::{FakeChannel, Fault};
 use channeltalk_api::{ChatTarget, Client, RetryPolicy, SendMessage};
-use channeltalk_webhook::testing::{capture_log, captured_log, contains_secret};
+use channeltalk_webhook_conformance::{capture_log, captured_log, contains_secret};
 
 const SECRET: &str = "cs_Very+Secret/Value=42";
 

@@ -8,12 +8,14 @@
 //! `http` 1 response into actix-web's own (`http` 0.2) response, byte for byte.
 //!
 //! - [`resource`]: mount a core [`Handler`](channeltalk_webhook::Handler) at a path in one line
-//!   (`POST` answered through the core, any other method 405, a panicking handler 500).
+//!   (every method goes to the core: `POST` is handled, any other method gets the core's 405,
+//!   a panicking handler 500).
 //! - [`Webhook`]: an extractor yielding the [`Event`] once the core accepted the delivery, for
 //!   your own actix handlers; it needs the [`Receiver`] in app data.
 //! - [`WebhookReply`]: a [`Responder`] for the core's [`Reply`] and
 //!   [`QuickReply`](channeltalk_webhook::QuickReply).
-//! - [`WebhookRejection`]: a core [`Rejection`] as an actix [`ResponseError`].
+//! - [`WebhookUnhandled`]: a delivery the core answered without your handler (a refusal, or
+//!   a bot's message acknowledged with 200) as an actix [`ResponseError`].
 //!
 //! ```no_run
 //! use actix_web::{App, HttpServer};
@@ -41,27 +43,28 @@
 //! }
 //! ```
 //!
-//! # Stability
+//! # Versioning
 //!
-//! This crate follows actix-web 4: a new actix-web major version means a new major version
-//! of this crate. Its API is the four items above plus [`MISSING_RECEIVER`]; what a request is
+//! The SDK's crates are released together, with one version number. A new major version of
+//! actix-web is supported in a new minor (0.x) release of this crate. What a request is
 //! answered (statuses, bodies, headers) is decided by `channeltalk-webhook` and changes only
-//! with it. No actix-web type appears in `channeltalk-webhook`'s API.
+//! with it; this crate adds no rule of its own.
 
-use std::future::ready;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
-use actix_web::error::{InternalError, PayloadError};
+use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, Responder, ResponseError, web};
+use channeltalk_webhook::adapter::declared_length;
 use channeltalk_webhook::bytes::Bytes;
-use channeltalk_webhook::{Event, Receiver, Rejection, Reply, declared_length, http};
+use channeltalk_webhook::{Event, Receiver, Reply, Unhandled, http};
+use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
-use futures_util::{Stream, StreamExt};
+use http_body_util::StreamBody;
 
 /// The body of the 500 answered when a [`Webhook`] is extracted and no [`Receiver`] was
 /// registered: a configuration error of the app, not of the request.
@@ -77,10 +80,11 @@ pub const MISSING_RECEIVER: &str = "channeltalk-webhook-actix configuration erro
 /// request gets a 500 whose body is [`MISSING_RECEIVER`]. The body is streamed into the core's
 /// collector, so an oversized body is refused (413) before the rest is buffered.
 ///
-/// A refused request fails extraction with a [`WebhookRejection`] (inside the
-/// [`actix_web::Error`]) and your handler does not run. That includes deliveries the core
-/// acknowledges without a handler ([`Rejection::Ignored`], e.g. a bot's message): they are
-/// answered `200 ok` through the error path, as intended.
+/// The method is checked by the core like the token: route it with `web::post()` or
+/// `web::to()`, a method other than `POST` gets the core's 405 either way. A delivery the core
+/// answers without your handler fails extraction with a [`WebhookUnhandled`] carrying that
+/// answer: a refusal (401, 400, 413, 405) or, for a delivery the policy skips (a bot's
+/// message), `200 ok`.
 ///
 /// ```no_run
 /// use actix_web::{App, HttpServer, web};
@@ -141,9 +145,9 @@ impl FromRequest for Webhook {
                 let status = StatusCode::INTERNAL_SERVER_ERROR;
                 return Err(InternalError::new(MISSING_RECEIVER, status).into());
             };
-            match read(&receiver, &request, payload).await {
+            match extract(&receiver, &request, payload).await {
                 Ok(event) => Ok(Webhook(event)),
-                Err(rejection) => Err(WebhookRejection(rejection).into()),
+                Err(unhandled) => Err(WebhookUnhandled(unhandled).into()),
             }
         })
     }
@@ -164,7 +168,7 @@ impl FromRequest for Webhook {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebhookReply(pub Reply);
 
-channeltalk_webhook::__reply_newtype_conversions!(WebhookReply);
+channeltalk_webhook::adapter::reply_conversions!(WebhookReply);
 
 impl Responder for WebhookReply {
     type Body = BoxBody;
@@ -174,12 +178,13 @@ impl Responder for WebhookReply {
     }
 }
 
-/// A core [`Rejection`] as an actix-web error: its status, headers and body are the core's.
+/// A delivery the core answered without your handler ([`Unhandled`]: refused, or skipped and
+/// acknowledged) as an actix-web error: its status, headers and body are the core's.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
-pub struct WebhookRejection(#[from] pub Rejection);
+pub struct WebhookUnhandled(#[from] pub Unhandled);
 
-impl ResponseError for WebhookRejection {
+impl ResponseError for WebhookUnhandled {
     fn status_code(&self) -> StatusCode {
         to_actix_status(self.0.status())
     }
@@ -189,9 +194,10 @@ impl ResponseError for WebhookRejection {
     }
 }
 
-/// A [`Resource`] at `path` that answers `POST` through the core and `handler` (token, size,
-/// parsing, policy, a panicking handler caught as 500) and every other method with the core's
-/// 405 (`Allow: POST`). It carries its own `receiver`: no app data is needed.
+/// A [`Resource`] at `path` that answers every request through the core and `handler`
+/// (method, token, size, parsing, policy, a panicking handler caught as 500): a method other
+/// than `POST` gets the core's 405 (`Allow: POST`). It carries its own `receiver`: no app data
+/// is needed.
 ///
 /// ```
 /// use actix_web::App;
@@ -212,20 +218,17 @@ pub fn resource<H: channeltalk_webhook::Handler>(
     handler: H,
 ) -> Resource {
     let handler = Arc::new(handler);
-    let post = move |request: HttpRequest, payload: web::Payload| {
+    let deliver = move |request: HttpRequest, payload: web::Payload| {
         let (receiver, handler) = (receiver.clone(), Arc::clone(&handler));
         async move {
-            let response = match read(&receiver, &request, payload).await {
+            let response = match extract(&receiver, &request, payload).await {
                 Ok(event) => receiver.call(handler.as_ref(), event).await,
-                Err(rejection) => rejection.into_response(),
+                Err(unhandled) => unhandled.into_response(),
             };
             to_actix(response)
         }
     };
-    let other = || ready(to_actix(Rejection::MethodNotAllowed.into_response()));
-    web::resource(path)
-        .route(web::post().to(post))
-        .default_service(web::to(other))
+    web::resource(path).to(deliver)
 }
 
 /// The receiver in the app data, plain or as `web::Data`.
@@ -237,21 +240,24 @@ fn registered_receiver(request: &HttpRequest) -> Option<Receiver> {
     })
 }
 
-/// The core's steps 1–3: token and declared length, the body chunk by chunk, parsing.
-async fn read(
+/// The core's extractor way in, with actix-web's payload stream wrapped as an `http_body::Body`.
+async fn extract<S>(
     receiver: &Receiver,
     request: &HttpRequest,
-    mut payload: impl Stream<Item = Result<Bytes, PayloadError>> + Unpin,
-) -> Result<Event, Rejection> {
+    payload: S,
+) -> Result<Event, Unhandled>
+where
+    S: futures_util::Stream<Item = Result<Bytes, actix_web::error::PayloadError>>,
+{
     let length = request
         .headers()
         .get(CONTENT_LENGTH)
         .map(HeaderValue::as_bytes);
-    let mut body = receiver.begin(Some(request.query_string()), declared_length(length))?;
-    while let Some(chunk) = payload.next().await {
-        body.push(chunk.map_err(Rejection::unreadable)?)?;
-    }
-    receiver.parse(body.finish())
+    let body = StreamBody::new(payload.map(|chunk| chunk.map(http_body::Frame::data)));
+    let (method, query) = (request.method().as_str(), request.query_string());
+    receiver
+        .extract(method, Some(query), declared_length(length), body)
+        .await
 }
 
 /// The core's response as actix-web's: status, every header as bytes, body.
@@ -279,7 +285,7 @@ fn to_actix_status(status: http::StatusCode) -> StatusCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use channeltalk_webhook::{IgnoreReason, QuickReply, TokenError, WebhookToken};
+    use channeltalk_webhook::{QuickReply, Rejection, Skipped, TokenError, WebhookToken};
 
     /// Status and headers, sorted (actix-web's header map has no order across names).
     fn head<'a>(
@@ -340,29 +346,29 @@ mod tests {
     }
 
     /// Every rejection, its `&self` answer against the core's `into_response`.
-    fn rejections() -> Vec<fn() -> Rejection> {
+    fn rejections() -> Vec<fn() -> Unhandled> {
         vec![
-            || Rejection::MethodNotAllowed,
-            || Rejection::from(TokenError::Missing),
-            || Rejection::from(TokenError::Mismatch),
-            || Rejection::from(TokenError::Repeated),
-            || Rejection::PayloadTooLarge { limit: 1024 },
-            || Rejection::unreadable("connection reset"),
-            || Rejection::Ignored(IgnoreReason::BotMessage),
-            || Rejection::Ignored(IgnoreReason::Duplicate),
-            || Rejection::HandlerPanicked,
+            || Rejection::MethodNotAllowed.into(),
+            || Rejection::from(TokenError::Missing).into(),
+            || Rejection::from(TokenError::Mismatch).into(),
+            || Rejection::from(TokenError::Repeated).into(),
+            || Rejection::PayloadTooLarge { limit: 1024 }.into(),
+            || Rejection::unreadable("connection reset").into(),
+            || Skipped::BotMessage.into(),
+            || Skipped::Duplicate.into(),
+            || Rejection::HandlerPanicked.into(),
             || {
                 let receiver = Receiver::new(WebhookToken::new("t").unwrap());
-                receiver.receive(Some("token=t"), "[1]".into()).unwrap_err()
+                receiver.accept("[1]".into()).unwrap_err()
             },
             || {
                 let receiver = Receiver::new(WebhookToken::new("t").unwrap());
-                receiver.receive(Some("token=t"), "{".into()).unwrap_err()
+                receiver.accept("{".into()).unwrap_err()
             },
             || {
                 let receiver = Receiver::new(WebhookToken::new("t").unwrap());
                 let invalid_utf8 = Bytes::from_static(b"{\"a\":\"\xff\"}");
-                receiver.receive(Some("token=t"), invalid_utf8).unwrap_err()
+                receiver.accept(invalid_utf8).unwrap_err()
             },
         ]
     }
@@ -372,7 +378,7 @@ mod tests {
         for make in rejections() {
             let core = make().into_response();
             let expected = (core_bytes(&core), core.body().clone());
-            let error = WebhookRejection(make());
+            let error = WebhookUnhandled(make());
             assert_eq!(error.status_code().as_u16(), expected.0.0, "{error}");
             let translated = error.error_response();
             let head = bytes_of(&translated);

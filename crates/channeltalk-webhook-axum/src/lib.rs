@@ -7,13 +7,13 @@
 //! every status code) lives in the core crate; this crate only moves axum's request into the
 //! core and the core's answer back into an axum response. Three pieces:
 //!
-//! - [`router`]: a `Router` with your core [`Handler`] mounted at a path. `POST` runs the whole
-//!   pipeline ([`Receiver::serve`]), other methods get the core's 405, and a panicking handler
-//!   gets a 500 for that request only. The simplest way in.
+//! - [`router`]: a `Router` with your core [`Handler`] mounted at a path. Every request runs the
+//!   whole pipeline ([`Receiver::handle`]): other methods than `POST` get the core's 405, and a
+//!   panicking handler gets a 500 for that request only. The simplest way in.
 //! - [`Webhook`]: an extractor for your own axum handlers. It takes the [`Receiver`] from the
 //!   router's state (`Receiver: FromRef<S>`), checks the token before the body is touched and
-//!   enforces the body limit while the body streams in. It fails with a [`WebhookRejection`],
-//!   which answers with the core's status and reason. If your state cannot provide the
+//!   enforces the body limit while the body streams in. It fails with a [`WebhookUnhandled`],
+//!   which answers with the core's status and body. If your state cannot provide the
 //!   receiver, add it as an [`Extension`] layer and use [`WebhookFromExtension`] instead.
 //! - [`WebhookReply`]: the core's [`Reply`] (a [`QuickReply`](channeltalk_webhook::QuickReply) or a plain `ok`) as an axum
 //!   response, header bytes untouched (bot names in Korean arrive as sent).
@@ -21,9 +21,9 @@
 //! ```no_run
 //! use axum::Router;
 //! use axum::extract::FromRef;
-//! use axum::routing::{get, post};
-//! use channeltalk_webhook::{Event, QuickReply, Receiver, Rejection, WebhookToken};
-//! use channeltalk_webhook_axum::{Webhook, WebhookRejection, WebhookReply};
+//! use axum::routing::{any, get};
+//! use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken};
+//! use channeltalk_webhook_axum::{Webhook, WebhookReply};
 //!
 //! /// A core handler: echo users' messages back.
 //! async fn echo(event: Event) -> Option<QuickReply> {
@@ -55,11 +55,9 @@
 //!     let app = Router::new()
 //!         // The whole pipeline at /webhook: 405 for other methods, 500 if `echo` panics.
 //!         .merge(channeltalk_webhook_axum::router("/webhook", receiver.clone(), echo))
-//!         // Or the extractor in your own handler (answer other methods like the core does).
-//!         .route(
-//!             "/support",
-//!             post(support).fallback(|| async { WebhookRejection(Rejection::MethodNotAllowed) }),
-//!         )
+//!         // Or the extractor in your own handler (it answers other methods than POST with
+//!         // the core's 405, like the router).
+//!         .route("/support", any(support))
 //!         .route("/health", get(|| async { "ok" }))
 //!         .with_state(AppState { receiver });
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
@@ -75,13 +73,12 @@
 //! connection without an answer, which Channel counts as a failed delivery. Call
 //! [`Receiver::call`] from it, or add a panic-catching layer, if that matters to you.
 //!
-//! # Stability
+//! # Versioning
 //!
-//! This crate follows the core crate's version and adds no rules of its own: statuses, reasons
-//! and which events reach your handler are the core's and change only with it (see the
-//! core's Stability section: Channel adds fields and event types without notice, and the
-//! core's models absorb them). The public API here is the types above and [`router`]; it moves
-//! to a new major version of axum only with a new minor (0.x) release of this crate.
+//! The SDK's crates are released together, with one version number. A new major version of
+//! axum is supported in a new minor (0.x) release of this crate. What a request is
+//! answered (statuses, bodies, headers) is decided by `channeltalk-webhook` and changes only
+//! with it; this crate adds no rule of its own.
 
 use std::sync::Arc;
 
@@ -89,21 +86,23 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::ExtensionRejection;
 use axum::extract::{Extension, FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use channeltalk_webhook::{Event, Handler, Receiver, Rejection, Reply};
+use channeltalk_webhook::adapter::content_length;
+use channeltalk_webhook::{Event, Handler, Receiver, Reply, Unhandled};
 
 /// Extracts the [`Event`] of a genuine, well-formed delivery, with the [`Receiver`] taken
 /// from the router's state (`Receiver: FromRef<S>`; a `Router<Receiver>` works as is).
 ///
 /// The token is checked from the head before the body is read; the body is read as it streams
 /// in and refused (413) as soon as it passes the receiver's limit; then it is parsed and the
-/// receiver's policy applied. Any other outcome is a [`WebhookRejection`] carrying the core's
-/// answer, including bot messages and repeated deliveries, which are answered `200 ok` without
-/// running your handler.
+/// receiver's policy applied. A delivery the core answers without your handler is a
+/// [`WebhookUnhandled`] carrying the core's answer: a refusal, or `200 ok` for bot messages and
+/// repeated deliveries.
 ///
-/// The method is not checked: route it with `post(..)` (see the crate example for answering
-/// other methods as the core does).
+/// The method is checked by the core, as the token is: route it with `post(..)` or `any(..)`;
+/// with `any`, other methods get the core's 405.
 ///
 /// ```
 /// use axum::Router;
@@ -129,13 +128,12 @@ where
     S: Send + Sync,
     Receiver: FromRef<S>,
 {
-    type Rejection = WebhookRejection;
+    type Rejection = WebhookUnhandled;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let receiver = Receiver::from_ref(state);
         let (head, body) = request.into_parts();
-        let event = receiver.read(&head, body).await?;
-        Ok(Webhook(event))
+        Ok(Webhook(extract(&receiver, &head, body).await?))
     }
 }
 
@@ -176,25 +174,32 @@ where
         let (mut head, body) = request.into_parts();
         let Extension(receiver) =
             Extension::<Receiver>::from_request_parts(&mut head, state).await?;
-        let event = receiver.read(&head, body).await.map_err(WebhookRejection)?;
+        let event = extract(&receiver, &head, body).await?;
         Ok(WebhookFromExtension(event))
     }
 }
 
-/// Why [`Webhook`] did not extract an event: the core's [`Rejection`], answered with its status
-/// and reason (`200 ok` for deliveries the policy skips, so that your handler does not run but
+/// The core's extractor way in, from the request head and axum's body.
+async fn extract(receiver: &Receiver, head: &Parts, body: Body) -> Result<Event, WebhookUnhandled> {
+    let length = content_length(&head.headers);
+    let (method, query) = (head.method.as_str(), head.uri.query());
+    Ok(receiver.extract(method, query, length, body).await?)
+}
+
+/// Why [`Webhook`] did not extract an event: the core's [`Unhandled`], answered with its status
+/// and body (`200 ok` for deliveries the policy skips, so that your handler does not run but
 /// Channel still counts the delivery).
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
-pub struct WebhookRejection(pub Rejection);
+pub struct WebhookUnhandled(pub Unhandled);
 
-impl From<Rejection> for WebhookRejection {
-    fn from(rejection: Rejection) -> Self {
-        WebhookRejection(rejection)
+impl From<Unhandled> for WebhookUnhandled {
+    fn from(unhandled: Unhandled) -> Self {
+        WebhookUnhandled(unhandled)
     }
 }
 
-impl IntoResponse for WebhookRejection {
+impl IntoResponse for WebhookUnhandled {
     fn into_response(self) -> Response {
         self.0.into_response().map(Body::from)
     }
@@ -209,7 +214,7 @@ pub enum WebhookFromExtensionRejection {
     MissingReceiver(#[from] ExtensionRejection),
     /// The request was not a genuine, well-formed delivery: the core's answer.
     #[error(transparent)]
-    Webhook(#[from] WebhookRejection),
+    Webhook(#[from] WebhookUnhandled),
 }
 
 impl IntoResponse for WebhookFromExtensionRejection {
@@ -244,11 +249,11 @@ impl IntoResponse for WebhookReply {
     }
 }
 
-channeltalk_webhook::__reply_newtype_conversions!(WebhookReply);
+channeltalk_webhook::adapter::reply_conversions!(WebhookReply);
 
-/// A router with `handler` mounted at `path`: `POST` runs the whole core pipeline
-/// ([`Receiver::serve`]: token, limit, parsing, policy, then your handler with panics caught),
-/// any other method gets the core's 405 (`Allow: POST`). Merge or nest it into your app; it
+/// A router with `handler` mounted at `path`: every request runs the whole core pipeline
+/// ([`Receiver::handle`]: method, token, limit, parsing, policy, then your handler with panics
+/// caught); a method other than `POST` gets the core's 405 (`Allow: POST`). Merge or nest it into your app; it
 /// works with any state `S`.
 ///
 /// ```
@@ -279,7 +284,7 @@ where
             let (receiver, handler) = (receiver.clone(), Arc::clone(&handler));
             async move {
                 receiver
-                    .serve(request, handler.as_ref())
+                    .handle(request, handler.as_ref())
                     .await
                     .map(Body::from)
             }

@@ -6,13 +6,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::body::Body;
 use axum::extract::FromRef;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use axum::routing::post;
+use axum::routing::{any, post};
 use axum::{Extension, Router};
 use channeltalk_webhook::bytes::Bytes;
 use channeltalk_webhook::testing::{ChannelView, SampleEvent};
-use channeltalk_webhook::{Event, QuickReply, Receiver, Rejection, WebhookToken};
+use channeltalk_webhook::{Event, QuickReply, Receiver, Rejection, Unhandled, WebhookToken};
 use channeltalk_webhook_axum::{
-    Webhook, WebhookFromExtension, WebhookRejection, WebhookReply, router,
+    Webhook, WebhookFromExtension, WebhookReply, WebhookUnhandled, router,
 };
 use futures_util::StreamExt;
 use serde_json::json;
@@ -297,10 +297,7 @@ async fn greet(
 
 fn state_app() -> Router {
     Router::new()
-        .route(
-            "/webhook",
-            post(greet).fallback(|| async { WebhookRejection(Rejection::MethodNotAllowed) }),
-        )
+        .route("/webhook", any(greet))
         .with_state(AppState {
             receiver: receiver(),
             greeting: "어서 오세요,",
@@ -411,7 +408,7 @@ fn replies_convert_from_everything_a_handler_returns() {
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers().contains_key("x-quick-reply"), is_quick);
     }
-    let rejection = WebhookRejection::from(Rejection::MethodNotAllowed);
+    let rejection = WebhookUnhandled::from(Unhandled::from(Rejection::MethodNotAllowed));
     assert_eq!(
         rejection.to_string(),
         Rejection::MethodNotAllowed.to_string()

@@ -11,8 +11,8 @@
 //!   (`serde_json::Value`, token `==`, a JSON reply), one per framework.
 //! - [`process`]: starting the release binaries of the servers and reading their memory.
 //!
-//! The binaries: `loadtest` (issue 6, every example under a hostile mix, memory before and
-//! after), `httpbench` (issue 7, each example against its hand-written twin), `loadgen` (the
+//! The binaries: `loadtest` (every example under a hostile mix, memory before and
+//! after), `httpbench` (each example against its hand-written twin), `loadgen` (the
 //! load alone, against a server you started) and `handwritten-{hyper,actix,warp,axum}`. See `docs/reliability.md` and
 //! `docs/benchmarks.md` for how to run them and their figures.
 //!

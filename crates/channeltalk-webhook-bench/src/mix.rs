@@ -4,6 +4,7 @@
 use std::fmt;
 
 use bytes::Bytes;
+use channeltalk_webhook_conformance::{Contract, RawBody};
 use serde_json::json;
 
 /// The path every example (and every hand-written server) serves.
@@ -124,7 +125,7 @@ pub struct Probe {
     /// Its kind.
     pub kind: Kind,
     /// What it is, for reports ("truncated JSON", …).
-    pub label: &'static str,
+    pub label: String,
     /// The request target: path and query.
     pub target: String,
     /// The body (shared: cloning it is cheap).
@@ -315,7 +316,7 @@ fn valid_probes(token: &str) -> Vec<Probe> {
     ];
     let mut probes = vec![Probe {
         kind: Kind::Valid,
-        label: "spec team-chat message",
+        label: "documented team-chat message".into(),
         target: target.clone(),
         body: Bytes::from_static(SPEC_TEAM_CHAT_MESSAGE.as_bytes()),
         expected: echo_of("Hi! Webhook Test"),
@@ -323,7 +324,7 @@ fn valid_probes(token: &str) -> Vec<Probe> {
     for (index, (label, text)) in texts.into_iter().enumerate() {
         probes.push(Probe {
             kind: Kind::Valid,
-            label,
+            label: label.into(),
             target: target.clone(),
             body: body_of(&user_chat_message(&format!("m-{index}"), "user", text)),
             expected: echo_of(text),
@@ -332,64 +333,37 @@ fn valid_probes(token: &str) -> Vec<Probe> {
     probes
 }
 
-/// Deliveries whose token is wrong, missing or given twice.
-fn wrong_token_probes(token: &str) -> Vec<Probe> {
-    let body = body_of(&user_chat_message("m-wrong", "user", "let me in"));
-    let encoded: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
-    let mut prefix = token.to_owned();
-    prefix.pop();
-    let targets: [(&'static str, String); 6] = [
-        ("wrong token", target_with_token(&format!("{token}x"))),
-        ("token prefix", target_with_token(&prefix)),
-        ("missing token", PATH.to_owned()),
-        ("empty token", format!("{PATH}?token=")),
-        ("token under another name", format!("{PATH}?tok={encoded}")),
-        (
-            "token twice",
-            format!("{PATH}?token={encoded}&token={encoded}"),
-        ),
-    ];
-    targets
+/// The cases of the conformance crate's bad-input matrix that get `status`, in the form the
+/// load generator sends (a `POST` of a whole body with `Content-Length`, no extra header):
+/// the load test sends the very requests every adapter is tested with.
+fn matrix_probes(token: &str, kind: Kind, status: u16) -> Vec<Probe> {
+    let contract = Contract::echo(token).with_limit(BODY_LIMIT);
+    contract
+        .matrix()
         .into_iter()
-        .map(|(label, target)| Probe {
-            kind: Kind::WrongToken,
-            label,
-            target,
-            body: body.clone(),
-            expected: Expected::Status(401),
+        .filter(|case| case.expected.status == status && case.expected.reply_to.is_none())
+        .filter(|case| case.request.method == "POST" && case.request.headers.len() == 1)
+        .filter_map(|case| match case.request.body {
+            RawBody::Full(body) => Some(Probe {
+                kind,
+                label: case.name,
+                target: case.request.target,
+                body: Bytes::from(body),
+                expected: Expected::Status(status),
+            }),
+            _ => None,
         })
         .collect()
 }
 
-/// The right token, bodies that are not events.
+/// Deliveries whose token is wrong, missing or given twice: the matrix's 401 cases.
+fn wrong_token_probes(token: &str) -> Vec<Probe> {
+    matrix_probes(token, Kind::WrongToken, 401)
+}
+
+/// The right token, bodies that are not events: the matrix's 400 cases.
 fn malformed_probes(token: &str) -> Vec<Probe> {
-    let target = target_with_token(token);
-    let whole = user_chat_message("m-cut", "user", "cut short").to_string();
-    let truncated = Bytes::from(whole[..whole.len() / 2].to_owned());
-    // Not an object at the top (a deeply nested entity inside an object is a delivery: 200).
-    let nested = Bytes::from(format!("{}{}", "[".repeat(300), "]".repeat(300)));
-    let bodies: [(&'static str, Bytes); 7] = [
-        ("truncated JSON", truncated),
-        ("not an object", Bytes::from_static(b"[1,2,3]")),
-        (
-            "invalid UTF-8",
-            Bytes::from_static(b"{\"event\":\"push\",\"type\":\"message\",\"entity\":{\"plainText\":\"\xff\xfe\"}}"),
-        ),
-        ("empty body", Bytes::new()),
-        ("null", Bytes::from_static(b"null")),
-        ("not JSON", Bytes::from_static(b"hello, bot")),
-        ("deeply nested array", nested),
-    ];
-    bodies
-        .into_iter()
-        .map(|(label, body)| Probe {
-            kind: Kind::Malformed,
-            label,
-            target: target.clone(),
-            body,
-            expected: Expected::Status(400),
-        })
-        .collect()
+    matrix_probes(token, Kind::Malformed, 400)
 }
 
 /// The right token, genuine-looking deliveries over the limit.
@@ -409,7 +383,7 @@ fn oversized_probes(token: &str) -> Vec<Probe> {
     .into_iter()
     .map(|(label, body)| Probe {
         kind: Kind::Oversized,
-        label,
+        label: label.into(),
         target: target.clone(),
         body,
         expected: Expected::Status(413),
@@ -441,7 +415,7 @@ mod tests {
         for n in 0..10_000 {
             let probe = mix.pick(n);
             per_kind[probe.kind.index()] += 1;
-            seen.insert((probe.kind, probe.label));
+            seen.insert((probe.kind, probe.label.clone()));
         }
         assert_eq!(per_kind, [7_000, 1_000, 1_000, 1_000]);
         let all: usize = Kind::ALL.iter().map(|&k| mix.probes(k).len()).sum();
@@ -481,10 +455,12 @@ mod tests {
             assert_eq!(probe.expected, echo_of(text), "{}", probe.label);
             assert_ne!(value["entity"]["personType"], "bot");
         }
+        assert!(mix.probes(Kind::WrongToken).len() >= 5);
         for probe in mix.probes(Kind::WrongToken) {
             assert_ne!(probe.target, right, "{}", probe.label);
             assert_eq!(probe.expected, Expected::Status(401));
         }
+        assert!(mix.probes(Kind::Malformed).len() >= 5);
         for probe in mix.probes(Kind::Malformed) {
             assert_eq!(probe.target, right);
             assert_eq!(probe.expected, Expected::Status(400));

@@ -1,5 +1,5 @@
-//! The load generator against real servers started in this process: the `core-direct`
-//! example under the load test's whole mix, and each hand-written bot under the benchmark's
+//! The load generator against real servers started in this process: the SDK's echo bot
+//! (axum adapter) under the load test's whole mix, and each hand-written bot under the benchmark's
 //! genuine deliveries. Short runs at low concurrency: they check answers, not speed.
 
 use std::net::SocketAddr;
@@ -37,10 +37,12 @@ async fn local_listener() -> (tokio::net::TcpListener, SocketAddr) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn core_direct_answers_every_kind_of_the_mix() {
+async fn the_sdk_answers_every_kind_of_the_mix() {
     let (listener, addr) = local_listener().await;
     let receiver = Receiver::new(WebhookToken::new(TOKEN).unwrap());
-    tokio::spawn(core_direct::serve(listener, receiver));
+    let echo = channeltalk_webhook_conformance::echo_async;
+    let app = channeltalk_webhook_axum::router("/webhook", receiver, echo);
+    tokio::spawn(async move { axum::serve(listener, app).await });
     let report = load(addr, Weights::LOADTEST, Duration::from_millis(800)).await;
     assert_clean(&report);
     for kind in Kind::ALL {

@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use channeltalk_webhook::Block;
 use channeltalk_webhook::http::StatusCode;
+use channeltalk_webhook::model::Block;
 use channeltalk_webhook::rich_text::{self, Inline, Span};
 use channeltalk_webhook::testing::ChannelView;
 
@@ -211,7 +211,7 @@ fn push_indented(out: &mut String, text: &str) {
 /// reads `[TYPE block]`, with its text if it has one.
 ///
 /// ```
-/// use channeltalk_webhook::Block;
+/// use channeltalk_webhook::model::Block;
 /// use channeltalk_webhook_cli::render_blocks;
 ///
 /// let blocks = [

@@ -1,4 +1,4 @@
-//! The built binary against real servers on 127.0.0.1: the `core-direct` echo example, and
+//! The built binary against real servers on 127.0.0.1: the echo bot on the axum adapter, and
 //! one-shot raw servers that record the request and answer with canned bytes.
 
 use std::io::{Read, Write};
@@ -30,7 +30,9 @@ fn echo_server() -> SocketAddr {
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 let receiver = Receiver::new(WebhookToken::new(TOKEN).unwrap());
-                core_direct::serve(listener, receiver).await
+                let echo = channeltalk_webhook_conformance::echo_async;
+                let app = channeltalk_webhook_axum::router("/webhook", receiver, echo);
+                axum::serve(listener, app).await
             })
         });
         addr

@@ -2,8 +2,9 @@
 
 use std::net::SocketAddr;
 
-use channeltalk_webhook::testing::{RawBody, RawRequest, SampleEvent, assert_echo_matrix, send};
+use channeltalk_webhook::testing::SampleEvent;
 use channeltalk_webhook::{Event, Handler, QuickReply, Receiver, WebhookToken};
+use channeltalk_webhook_conformance::{RawBody, RawRequest, send};
 use warp::Filter;
 
 const TOKEN: &str = "s3cr3t+/=&é";
@@ -36,13 +37,8 @@ async fn fragile(event: Event) -> Option<QuickReply> {
     Some(QuickReply::new().bot_name("상담봇").ok()?.text(text))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_adapter_passes_the_shared_matrix() {
-    let addr = start(receiver(), echo_common::echo_async).await;
-    tokio::task::spawn_blocking(move || assert_echo_matrix(addr, TOKEN))
-        .await
-        .unwrap();
-}
+// `handle` with the echo handler is the echo-warp example's mount: its binary runs the
+// matrix (examples/echo-warp/tests/binary.rs).
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_handler_gets_500_and_the_server_goes_on() {

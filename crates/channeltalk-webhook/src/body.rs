@@ -1,28 +1,27 @@
 //! [`BodyCollector`]: reads a request body chunk by chunk and stops at the size limit, so an
-//! oversized body is refused before it is buffered whole.
+//! oversized body is refused before it is buffered whole. [`BodyCollector::read`] is the one
+//! body-reading loop of the SDK: every adapter hands its framework's body to it.
 
-use bytes::{Bytes, BytesMut};
+use std::pin::pin;
 
-use crate::rejection::Rejection;
+use bytes::{Buf, Bytes, BytesMut};
+use http_body::Body;
+
+use crate::rejection::{BodyError, Rejection};
 
 /// The default body limit: 1 MiB, far above any real delivery.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
-/// Reads a `Content-Length` header value; `None` when absent or not a number (the body is
-/// then still limited while it streams in).
-pub fn declared_length(header_value: Option<&[u8]>) -> Option<u64> {
-    std::str::from_utf8(header_value?).ok()?.trim().parse().ok()
-}
-
 /// Collects a request body up to a limit. Get one from
-/// [`Receiver::begin`](crate::Receiver::begin), which also checks the token and the
-/// `Content-Length`.
+/// [`Receiver::begin`](crate::Receiver::begin), which also checks the method, the token and
+/// the `Content-Length`; then either [`push`](BodyCollector::push) the chunks your server
+/// hands you, or give it the whole streaming body with [`read`](BodyCollector::read).
 ///
 /// ```
 /// use channeltalk_webhook::{Receiver, WebhookToken};
 ///
 /// let receiver = Receiver::new(WebhookToken::new("t")?).with_body_limit(8);
-/// let mut body = receiver.begin(Some("token=t"), None)?;   // no Content-Length: chunked
+/// let mut body = receiver.begin("POST", Some("token=t"), None)?; // no Content-Length
 /// body.push("{}".into())?;
 /// assert!(body.push(vec![b' '; 7].into()).is_err());       // 9 bytes > 8: refused (413)
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -69,6 +68,24 @@ impl BodyCollector {
     /// Adds a chunk by copying it (for frameworks that lend their buffers).
     pub fn extend_from_slice(&mut self, chunk: &[u8]) -> Result<(), Rejection> {
         self.push(Bytes::copy_from_slice(chunk))
+    }
+
+    /// Reads a streaming body (hyper's `Incoming`, axum's `Body`, an adapter's wrapped stream)
+    /// frame by frame to its end, refusing it (413) as soon as it passes the limit, and
+    /// returns the whole body.
+    pub async fn read<B>(mut self, body: B) -> Result<Bytes, Rejection>
+    where
+        B: Body,
+        B::Error: Into<BodyError>,
+    {
+        let mut body = pin!(body);
+        while let Some(frame) = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+            let frame = frame.map_err(Rejection::unreadable)?;
+            if let Ok(mut data) = frame.into_data() {
+                self.push(data.copy_to_bytes(data.remaining()))?;
+            }
+        }
+        Ok(self.finish())
     }
 
     /// Bytes collected so far.

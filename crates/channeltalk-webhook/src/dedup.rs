@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// use channeltalk_webhook::{DeliveryGuard, Receiver, WebhookToken};
 ///
 /// let guard = DeliveryGuard::new(10_000);
-/// assert!(guard.first_delivery("m1"));
-/// assert!(!guard.first_delivery("m1"));
+/// assert!(guard.record("m1"));
+/// assert!(!guard.record("m1"));
 /// let receiver = Receiver::new(WebhookToken::new("t")?).with_deduplication(guard);
 /// # let _ = receiver;
 /// # Ok::<(), channeltalk_webhook::TokenConfigError>(())
@@ -44,8 +44,9 @@ impl DeliveryGuard {
         }
     }
 
-    /// Records `id`; `true` the first time it is seen (among the remembered ones).
-    pub fn first_delivery(&self, id: &str) -> bool {
+    /// Records `id` as delivered; returns `true` if it was new (not among the remembered ids),
+    /// `false` for a repeated delivery.
+    pub fn record(&self, id: &str) -> bool {
         let mut seen = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if seen.ids.contains(id) {
             return false;
@@ -91,12 +92,12 @@ mod tests {
     #[test]
     fn forgets_the_oldest_id_beyond_capacity() {
         let guard = DeliveryGuard::new(2);
-        assert!(guard.first_delivery("a"));
-        assert!(guard.first_delivery("b"));
-        assert!(!guard.first_delivery("a"));
-        assert!(guard.first_delivery("c")); // evicts "a"
+        assert!(guard.record("a"));
+        assert!(guard.record("b"));
+        assert!(!guard.record("a"));
+        assert!(guard.record("c")); // evicts "a"
         assert_eq!(guard.len(), 2);
-        assert!(guard.first_delivery("a"));
-        assert!(!guard.first_delivery("c"));
+        assert!(guard.record("a"));
+        assert!(!guard.record("c"));
     }
 }

@@ -141,7 +141,8 @@ impl Refers {
 /// letter case, and a scope name such as `message.created.userChat` in `type` or `event`.
 ///
 /// ```
-/// use channeltalk_webhook::{Action, Entity, EntityType, Event};
+/// use channeltalk_webhook::{Entity, Event};
+/// use channeltalk_webhook::model::{Action, EntityType};
 ///
 /// let event = Event::parse(r#"{"event":"push","type":"message","entity":{
 ///     "id":"m1","channelId":"1","chatType":"group","chatId":"g1","chatKey":"group-g1",
@@ -231,7 +232,7 @@ impl Event {
     /// `None` when neither field says anything (no `type`, and no scope name in `event`).
     ///
     /// ```
-    /// use channeltalk_webhook::{EntityType, Event};
+    /// use channeltalk_webhook::{Event, model::EntityType};
     ///
     /// for body in [
     ///     r#"{"event":"push","type":"Message"}"#,

@@ -5,8 +5,8 @@
 //!
 //! This crate owns every rule of receiving a Channel webhook; the `channeltalk-webhook-actix`,
 //! `-warp` and `-axum` crates only translate their framework's request and response types.
-//! Use it directly over [`http`] types with [`Receiver::handle`], or step by step
-//! ([`Receiver::begin`] → [`BodyCollector`] → [`Receiver::parse`] → [`Receiver::call`]).
+//! Bare, over [`http`] types, [`Receiver::handle`] runs the whole delivery; [`Receiver`]
+//! lists its three ways in and when to use each.
 //!
 //! ```
 //! use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken};
@@ -27,20 +27,9 @@
 //! # Ok::<(), channeltalk_webhook::TokenConfigError>(())
 //! ```
 //!
-//! # Statuses
-//!
-//! | outcome | status | |
-//! |---|---|---|
-//! | quick reply | 200 | `x-quick-reply: true`, JSON body |
-//! | handled, nothing to post; unknown or drifted event; bot message (ignored) | 200 | body `ok` |
-//! | token missing, wrong or repeated | 401 | checked before the body is read |
-//! | body over the limit (default 1 MiB) | 413 | checked while the body streams in |
-//! | body not UTF-8 / not JSON / not a JSON object | 400 | |
-//! | not `POST` | 405 | |
-//! | handler panicked | 500 | that request only |
-//!
-//! Channel blocks a webhook after 100 failed (4xx/5xx) deliveries in a row, so every
-//! genuine delivery, understood or not, is answered 200.
+//! Every genuine delivery, understood or not, is answered 200: Channel blocks a webhook after
+//! 100 failed deliveries in a row. The statuses of every outcome are in the one table of
+//! `docs/protocol.md` (in the repository), decided in [`Rejection`] and [`Unhandled`].
 //!
 //! # Stability
 //!
@@ -49,6 +38,7 @@
 //! parse as [`Entity::Other`] and drifted ones as [`Entity::Unparsed`], and the raw body is
 //! always at [`Event::body`]. New fields and variants may be added in minor releases.
 
+pub mod adapter;
 mod body;
 mod dedup;
 mod event;
@@ -58,25 +48,20 @@ mod receiver;
 mod rejection;
 mod reply;
 pub mod rich_text;
-pub mod router;
+mod router;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token;
 
-pub use body::{BodyCollector, DEFAULT_BODY_LIMIT, declared_length};
+pub use body::{BodyCollector, DEFAULT_BODY_LIMIT};
 pub use dedup::DeliveryGuard;
 pub use event::{Entity, Event, ParseError, Refers};
-pub use handler::{Handler, SyncHandler, sync_handler};
-pub use model::{
-    Action, Block, Bot, Button, ChatType, EntityType, File, Group, Manager, Message, MessageError,
-    MessageState, OutgoingMessage, PersonType, Reaction, Timestamp, User, UserChat, UserChatState,
-    UserType,
-};
+pub use handler::{Handler, SyncHandler, WithState, sync_handler, with_state};
 pub use receiver::{Policy, Receiver};
-pub use rejection::{IgnoreReason, Rejection, require_post};
+pub use rejection::{BodyError, Rejection, Skipped, Unhandled};
 pub use reply::{BOT_NAME_HEADER, BotName, BotNameError, QUICK_REPLY_HEADER, QuickReply, Reply};
-pub use router::Router;
+pub use router::{Command, Router};
 pub use store::{
     FailOpen, MemoryStore, MessageIdStore, RecordFuture, Recorded, STORE_FAILURES_METRIC,
     StoreError,

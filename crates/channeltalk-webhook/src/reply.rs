@@ -1,7 +1,7 @@
 //! Answering a delivery: a [`QuickReply`] posted into the chat by Channel, or a plain
 //! acknowledgement ([`Reply::Ack`]).
 //!
-//! A quick reply is the HTTP response to the delivery itself (spec §5): status 200,
+//! A quick reply is the HTTP response to the delivery itself (see `docs/protocol.md`): status 200,
 //! `Content-Type: application/json`, `x-quick-reply: true`, optionally `x-bot-name`, and a
 //! body `{"blocks":[…]}`.
 
@@ -363,36 +363,6 @@ impl From<Option<QuickReply>> for Reply {
     fn from(reply: Option<QuickReply>) -> Self {
         reply.map_or(Reply::Ack, Reply::Quick)
     }
-}
-
-/// Implements `From<Reply>`, `From<QuickReply>`, `From<Option<QuickReply>>` and `From<()>`
-/// for an adapter's reply newtype (`struct WebhookReply(pub Reply)`), so that every adapter
-/// accepts the same handler results without repeating the conversions.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __reply_newtype_conversions {
-    ($newtype:ident) => {
-        impl ::core::convert::From<$crate::Reply> for $newtype {
-            fn from(reply: $crate::Reply) -> Self {
-                $newtype(reply)
-            }
-        }
-        impl ::core::convert::From<$crate::QuickReply> for $newtype {
-            fn from(reply: $crate::QuickReply) -> Self {
-                $newtype($crate::Reply::from(reply))
-            }
-        }
-        impl ::core::convert::From<::core::option::Option<$crate::QuickReply>> for $newtype {
-            fn from(reply: ::core::option::Option<$crate::QuickReply>) -> Self {
-                $newtype($crate::Reply::from(reply))
-            }
-        }
-        impl ::core::convert::From<()> for $newtype {
-            fn from((): ()) -> Self {
-                $newtype($crate::Reply::Ack)
-            }
-        }
-    };
 }
 
 /// `200 OK` with a short plain-text body, the answer to every delivery we post nothing for.

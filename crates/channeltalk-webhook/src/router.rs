@@ -1,5 +1,6 @@
 //! [`Router`]: a handler built from rules (command, keyword, chat type, person type, entity
-//! type, any predicate). The first matching rule wins; a fallback takes the rest.
+//! type, any predicate). Guards (`ignore_*`) are checked first, wherever they are written;
+//! then the first matching rule wins; a fallback takes the messages no rule matched.
 //!
 //! A router is itself a [`Handler`], so it plugs into every adapter unchanged.
 
@@ -15,7 +16,7 @@ use crate::reply::Reply;
 /// A command at the start of a message: `/help me now` → name `/help`, args `me now`.
 ///
 /// ```
-/// use channeltalk_webhook::router::Command;
+/// use channeltalk_webhook::Command;
 ///
 /// let command = Command::parse("  /Order 42 today").unwrap();
 /// assert_eq!(command.name(), "/order");
@@ -116,10 +117,17 @@ impl Rule {
 
 /// Dispatches each event to the handler of the first rule it matches.
 ///
+/// 1. **Guards** ([`Router::ignore_chat_type`], [`Router::ignore_when`]): an event a guard
+///    matches is acknowledged with no reply, before any rule and wherever the guard is written.
+/// 2. **Rules**, in the order written: the first that matches handles the event.
+/// 3. **The fallback** ([`Router::fallback`]): a *message* no rule matched. Other events (a
+///    chat opened, a user updated) that no rule matched are acknowledged with no reply.
+///
 /// ```
-/// use channeltalk_webhook::router::{Command, Router};
-/// use channeltalk_webhook::{ChatType, EntityType, Event, QuickReply, sync_handler};
-/// use channeltalk_webhook::testing::SampleEvent;
+/// use channeltalk_webhook::{Command, Router};
+/// use channeltalk_webhook::{Event, Handler, QuickReply, sync_handler};
+/// use channeltalk_webhook::model::ChatType;
+/// use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
 ///
 /// let router = Router::new()
 ///     .command("/help", sync_handler(|_: Event| QuickReply::new().text("Try /order 42")))
@@ -128,13 +136,21 @@ impl Rule {
 ///         Some(QuickReply::new().text(format!("Looking up order {id}…")))
 ///     }))
 ///     .keyword("refund", sync_handler(|_: Event| QuickReply::new().text("A manager will help you.")))
-///     .chat_type(ChatType::Group, sync_handler(|_: Event| ()))       // stay quiet in team chats
-///     .entity_type(EntityType::UserChat, sync_handler(|_: Event| ())) // chat opened: nothing to say
-///     .fallback(sync_handler(|_: Event| QuickReply::new().text("Sorry, I did not get that. /help")));
-/// # let _ = (router, SampleEvent::user_message("x"));
+///     .fallback(sync_handler(|_: Event| QuickReply::new().text("Sorry, I did not get that. /help")))
+///     .ignore_chat_type(ChatType::Group); // stay quiet in team chats, even for /help
+///
+/// let answer = |sample: SampleEvent| {
+///     let reply = block_on(router.call(sample.event())).into_response();
+///     ChannelView::from_response(&reply).texts()
+/// };
+/// assert_eq!(answer(SampleEvent::user_message("/help")), ["Try /order 42"]);
+/// assert!(answer(SampleEvent::manager_message("/help").in_team_chat()).is_empty());
+/// assert!(answer(SampleEvent::user_chat_opened()).is_empty()); // not a message: no fallback
+/// assert_eq!(answer(SampleEvent::user_message("hi")), ["Sorry, I did not get that. /help"]);
 /// ```
 #[derive(Default)]
 pub struct Router {
+    guards: Vec<Rule>,
     routes: Vec<(Rule, Box<dyn DynHandler>)>,
     fallback: Option<Box<dyn DynHandler>>,
 }
@@ -168,7 +184,26 @@ impl Router {
         self.route(Rule::Keyword(keyword.to_lowercase()), handler)
     }
 
-    /// Messages posted in a user chat or a team chat.
+    /// Guard: acknowledges every message posted in a chat of `chat_type` with no reply,
+    /// before any rule, wherever this line is written (`ignore_chat_type(ChatType::Group)`:
+    /// stay quiet in team chats).
+    pub fn ignore_chat_type(mut self, chat_type: ChatType) -> Self {
+        self.guards.push(Rule::ChatType(chat_type));
+        self
+    }
+
+    /// Guard: acknowledges every event for which `predicate` holds with no reply, before any
+    /// rule, wherever this line is written.
+    pub fn ignore_when(
+        mut self,
+        predicate: impl Fn(&Event) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.guards.push(Rule::When(Box::new(predicate)));
+        self
+    }
+
+    /// Messages posted in a user chat or a team chat. To stay quiet in a kind of chat, use the
+    /// guard [`Router::ignore_chat_type`], which applies before every rule.
     pub fn chat_type(self, chat_type: ChatType, handler: impl Handler) -> Self {
         self.route(Rule::ChatType(chat_type), handler)
     }
@@ -193,7 +228,9 @@ impl Router {
         self.route(Rule::When(Box::new(predicate)), handler)
     }
 
-    /// The handler for events no rule matches (without one they are acknowledged).
+    /// The handler for **messages** no rule matches. Other events no rule matches (a chat
+    /// opened, a user updated) are acknowledged with no reply, as is everything when there is
+    /// no fallback; route them with [`Router::entity_type`] or [`Router::when`].
     pub fn fallback(mut self, handler: impl Handler) -> Self {
         self.fallback = Some(Box::new(handler));
         self
@@ -202,12 +239,17 @@ impl Router {
 
 impl Handler for Router {
     fn call(&self, event: Event) -> impl Future<Output = Reply> + Send {
-        let target = self
-            .routes
-            .iter()
-            .find(|(rule, _)| rule.matches(&event))
-            .map(|(_, handler)| handler)
-            .or(self.fallback.as_ref());
+        let guarded = self.guards.iter().any(|guard| guard.matches(&event));
+        let target = if guarded {
+            None
+        } else {
+            let fallback = self.fallback.as_ref().filter(|_| event.message().is_some());
+            self.routes
+                .iter()
+                .find(|(rule, _)| rule.matches(&event))
+                .map(|(_, handler)| handler)
+                .or(fallback)
+        };
         async move {
             match target {
                 Some(handler) => handler.call_boxed(event).await,
@@ -220,6 +262,10 @@ impl Handler for Router {
 impl fmt::Debug for Router {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Router")
+            .field(
+                "guards",
+                &self.guards.iter().map(Rule::describe).collect::<Vec<_>>(),
+            )
             .field(
                 "rules",
                 &self

@@ -3,9 +3,10 @@
 
 mod common;
 
+use channeltalk_webhook::model::{Action, Block, EntityType, UserChatState, UserType};
 use channeltalk_webhook::model::{ChatDirection, Element, MediumType, Scope};
 use channeltalk_webhook::rich_text::{self, Inline};
-use channeltalk_webhook::{Action, Block, Entity, EntityType, Event, UserChatState, UserType};
+use channeltalk_webhook::{Entity, Event};
 use common::fixture;
 
 #[test]
@@ -223,8 +224,9 @@ fn the_one_pass_and_tolerant_paths_agree_on_every_form() {
 }
 
 mod envelope_properties {
+    use channeltalk_webhook::Event;
+    use channeltalk_webhook::model::EntityType;
     use channeltalk_webhook::testing::SampleEvent;
-    use channeltalk_webhook::{EntityType, Event};
     use proptest::prelude::*;
 
     /// `word` with each letter's case chosen by `mask`.

@@ -2,11 +2,12 @@
 
 mod common;
 
-use channeltalk_webhook::rich_text::{self, Inline};
-use channeltalk_webhook::{
-    Action, Block, ChatType, Entity, EntityType, Event, MessageState, ParseError, PersonType,
-    Timestamp, UserChatState, UserType,
+use channeltalk_webhook::model::{
+    Action, Block, ChatType, EntityType, MessageState, PersonType, Timestamp, UserChatState,
+    UserType,
 };
+use channeltalk_webhook::rich_text::{self, Inline};
+use channeltalk_webhook::{Entity, Event, ParseError};
 use common::fixture;
 
 #[test]
@@ -299,7 +300,7 @@ fn a_drifted_refers_entry_is_left_untyped_but_readable() {
     assert!(
         event
             .refers()
-            .get::<channeltalk_webhook::Manager>("manager")
+            .get::<channeltalk_webhook::model::Manager>("manager")
             .unwrap()
             .is_err()
     );

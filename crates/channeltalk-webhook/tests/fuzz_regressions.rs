@@ -9,10 +9,12 @@ use channeltalk_webhook::{Event, ParseError, Receiver, WebhookToken};
 
 fn status(body: &'static [u8]) -> StatusCode {
     let receiver = Receiver::new(WebhookToken::new("t0k").unwrap());
-    match receiver.receive(Some("token=t0k"), Bytes::from_static(body)) {
-        Ok(_) => StatusCode::OK,
-        Err(rejection) => rejection.status(),
-    }
+    let request = http::Request::post("/?token=t0k")
+        .body(http_body_util::Full::new(Bytes::from_static(body)))
+        .unwrap();
+    let response =
+        channeltalk_webhook::testing::block_on(receiver.handle(request, &|_: Event| async {}));
+    response.status()
 }
 
 // F1: a body that is neither JSON nor an object was reported as `NotObject` ("body is JSON but

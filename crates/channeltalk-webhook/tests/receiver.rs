@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use bytes::Bytes;
 use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
 use channeltalk_webhook::{
-    DeliveryGuard, Event, IgnoreReason, Policy, QuickReply, Receiver, Rejection, Reply, TokenError,
-    WebhookToken, sync_handler,
+    DeliveryGuard, Event, Policy, QuickReply, Receiver, Rejection, Reply, Skipped, TokenError,
+    Unhandled, WebhookToken, sync_handler,
 };
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, StreamBody};
@@ -16,6 +16,13 @@ const TOKEN: &str = "s3cr3t";
 
 fn receiver() -> Receiver {
     Receiver::new(WebhookToken::new(TOKEN).unwrap())
+}
+
+/// The step-by-step way in over a whole body: `begin`, one chunk, `accept`.
+fn receive(receiver: &Receiver, query: Option<&str>, body: Bytes) -> Result<Event, Unhandled> {
+    let mut collector = receiver.begin("POST", query, Some(body.len() as u64))?;
+    collector.push(body)?;
+    receiver.accept(collector.finish())
 }
 
 fn counting_echo(calls: Arc<AtomicUsize>) -> impl channeltalk_webhook::Handler {
@@ -35,22 +42,24 @@ fn counting_echo(calls: Arc<AtomicUsize>) -> impl channeltalk_webhook::Handler {
 fn the_token_is_checked_before_the_size_and_the_body() {
     let r = receiver().with_body_limit(10);
     let big = Bytes::from(vec![b'{'; 100]);
-    let rejection = r.receive(Some("token=wrong"), big.clone()).unwrap_err();
+    let rejection = receive(&r, Some("token=wrong"), big.clone()).unwrap_err();
     assert!(matches!(
         rejection,
-        Rejection::Unauthorized(TokenError::Mismatch)
+        Unhandled::Rejected(Rejection::Unauthorized(TokenError::Mismatch))
     ));
     assert!(matches!(
-        r.begin(None, Some(1 << 40)),
+        r.begin("POST", None, Some(1 << 40)),
         Err(Rejection::Unauthorized(TokenError::Missing))
     ));
     assert!(matches!(
-        r.receive(Some("token=s3cr3t"), big),
-        Err(Rejection::PayloadTooLarge { limit: 10 })
+        receive(&r, Some("token=s3cr3t"), big),
+        Err(Unhandled::Rejected(Rejection::PayloadTooLarge {
+            limit: 10
+        }))
     ));
     assert!(matches!(
-        r.receive(Some("token=s3cr3t"), Bytes::from("{")),
-        Err(Rejection::Malformed(_))
+        receive(&r, Some("token=s3cr3t"), Bytes::from("{")),
+        Err(Unhandled::Rejected(Rejection::Malformed(_)))
     ));
 }
 
@@ -58,7 +67,7 @@ fn the_token_is_checked_before_the_size_and_the_body() {
 fn a_genuine_message_reaches_the_handler_and_gets_its_quick_reply() {
     let calls = Arc::new(AtomicUsize::new(0));
     let request = SampleEvent::user_message("안녕하세요").request("/hook?token=s3cr3t");
-    let response = block_on(receiver().handle(request, counting_echo(calls.clone())));
+    let response = block_on(receiver().handle(request, &counting_echo(calls.clone())));
     let view = ChannelView::from_response(&response);
     assert!(view.is_quick_reply());
     assert_eq!(view.bot_name().as_deref(), Some("상담봇"));
@@ -76,33 +85,30 @@ fn bot_messages_are_acknowledged_without_calling_the_handler() {
     ] {
         let response = block_on(receiver().handle(
             sample.request("/?token=s3cr3t"),
-            counting_echo(calls.clone()),
+            &counting_echo(calls.clone()),
         ));
         assert_eq!(response.status(), StatusCode::OK);
         assert!(!ChannelView::from_response(&response).is_quick_reply());
     }
     assert_eq!(calls.load(Ordering::SeqCst), 0);
-    let rejection = receiver()
-        .receive(
-            Some("token=s3cr3t"),
-            SampleEvent::bot_message("x").body().into(),
-        )
-        .unwrap_err();
-    assert!(matches!(
-        rejection,
-        Rejection::Ignored(IgnoreReason::BotMessage)
-    ));
+    let rejection = receive(
+        &receiver(),
+        Some("token=s3cr3t"),
+        SampleEvent::bot_message("x").body().into(),
+    )
+    .unwrap_err();
+    assert!(matches!(rejection, Unhandled::Skipped(Skipped::BotMessage)));
 }
 
 #[test]
 fn the_policy_can_let_bot_messages_through() {
-    let r = receiver().with_policy(Policy::default().ignore_bot_messages(false));
-    let event = r
-        .receive(
-            Some("token=s3cr3t"),
-            SampleEvent::bot_message("x").body().into(),
-        )
-        .unwrap();
+    let r = receiver().with_policy(Policy::default().with_ignore_bot_messages(false));
+    let event = receive(
+        &r,
+        Some("token=s3cr3t"),
+        SampleEvent::bot_message("x").body().into(),
+    )
+    .unwrap();
     assert!(event.message().unwrap().is_from_bot());
 }
 
@@ -115,10 +121,8 @@ fn unknown_and_drifted_events_reach_the_handler_and_are_acknowledged() {
             .with("/entity/version", serde_json::json!("1"))
             .body(),
     ] {
-        let request = Request::post("/?token=s3cr3t")
-            .body(Bytes::from(body))
-            .unwrap();
-        let response = block_on(receiver().handle(request, counting_echo(calls.clone())));
+        let request = Request::post("/?token=s3cr3t").body(body).unwrap();
+        let response = block_on(receiver().handle(request, &counting_echo(calls.clone())));
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.body(), "ok");
     }
@@ -134,13 +138,13 @@ fn repeated_deliveries_are_handled_once_with_a_guard() {
         let request = SampleEvent::user_message("hi")
             .with_id("same")
             .request("/?token=s3cr3t");
-        let response = block_on(r.handle_with(request, &handler));
+        let response = block_on(r.handle(request, &handler));
         assert_eq!(response.status(), StatusCode::OK);
     }
     let other = SampleEvent::user_message("hi")
         .with_id("other")
         .request("/?token=s3cr3t");
-    block_on(r.handle_with(other, &handler));
+    block_on(r.handle(other, &handler));
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
@@ -150,7 +154,7 @@ fn a_panicking_handler_gets_500_and_the_receiver_goes_on() {
     let panicking = sync_handler(|_: Event| -> Reply { panic!("boom") });
     let response = block_on(r.handle(
         SampleEvent::user_message("hi").request("/?token=s3cr3t"),
-        panicking,
+        &panicking,
     ));
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let async_panicking = |_: Event| async move {
@@ -160,13 +164,13 @@ fn a_panicking_handler_gets_500_and_the_receiver_goes_on() {
     };
     let response = block_on(r.handle(
         SampleEvent::user_message("hi").request("/?token=s3cr3t"),
-        async_panicking,
+        &async_panicking,
     ));
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let calls = Arc::new(AtomicUsize::new(0));
     let response = block_on(r.handle(
         SampleEvent::user_message("hi").request("/?token=s3cr3t"),
-        counting_echo(calls),
+        &counting_echo(calls),
     ));
     assert!(ChannelView::from_response(&response).is_quick_reply());
 }
@@ -177,9 +181,9 @@ fn only_post_is_accepted() {
         let request = Request::builder()
             .method(method)
             .uri("/?token=s3cr3t")
-            .body(Bytes::new())
+            .body(String::new())
             .unwrap();
-        let response = block_on(receiver().handle(request, |_: Event| async {}));
+        let response = block_on(receiver().handle(request, &|_: Event| async {}));
         assert_eq!(
             response.status(),
             StatusCode::METHOD_NOT_ALLOWED,
@@ -202,7 +206,7 @@ fn a_streamed_body_is_refused_as_soon_as_it_passes_the_limit() {
     let request = Request::post("/?token=s3cr3t")
         .body(StreamBody::new(endless))
         .unwrap();
-    let response = block_on(r.serve(request, &sync_handler(|_: Event| ())));
+    let response = block_on(r.handle(request, &sync_handler(|_: Event| ())));
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(pulled.load(Ordering::SeqCst), 11);
 }
@@ -218,7 +222,7 @@ fn a_streamed_body_with_a_bad_token_is_never_read() {
     let request = Request::post("/?token=nope")
         .body(StreamBody::new(body))
         .unwrap();
-    let response = block_on(receiver().serve(request, &sync_handler(|_: Event| ())));
+    let response = block_on(receiver().handle(request, &sync_handler(|_: Event| ())));
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(pulled.load(Ordering::SeqCst), 0);
 }
@@ -232,8 +236,10 @@ fn a_declared_length_over_the_limit_is_refused_before_reading() {
         .unwrap();
     let (head, body) = request.into_parts();
     assert!(matches!(
-        block_on(r.read(&head, body)),
-        Err(Rejection::PayloadTooLarge { limit: 10 })
+        block_on(r.extract("POST", head.uri.query(), Some(11), body)),
+        Err(Unhandled::Rejected(Rejection::PayloadTooLarge {
+            limit: 10
+        }))
     ));
 }
 
@@ -246,7 +252,7 @@ fn a_body_read_error_is_a_400() {
     let request = Request::post("/?token=s3cr3t")
         .body(StreamBody::new(failing))
         .unwrap();
-    let response = block_on(receiver().serve(request, &sync_handler(|_: Event| ())));
+    let response = block_on(receiver().handle(request, &sync_handler(|_: Event| ())));
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(
         std::str::from_utf8(response.body())
@@ -267,7 +273,7 @@ fn a_chunked_body_is_joined() {
         .body(StreamBody::new(futures_util::stream::iter(chunks)).boxed())
         .unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
-    let response = block_on(receiver().serve(request, &counting_echo(calls)));
+    let response = block_on(receiver().handle(request, &counting_echo(calls)));
     assert_eq!(ChannelView::from_response(&response).texts(), ["echo: hi"]);
 }
 
@@ -276,7 +282,7 @@ fn no_rejection_shows_the_token() {
     let r = receiver();
     let mut shown = Vec::new();
     for query in [None, Some("token=s3cr3"), Some("token=s3cr3t&token=s3cr3t")] {
-        let rejection = r.receive(query, Bytes::from("{}")).unwrap_err();
+        let rejection = receive(&r, query, Bytes::from("{}")).unwrap_err();
         shown.push(format!("{rejection} {rejection:?}"));
         shown.push(String::from_utf8(rejection.into_response().body().to_vec()).unwrap());
     }

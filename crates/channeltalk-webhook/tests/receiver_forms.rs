@@ -8,12 +8,15 @@ use common::fixture_body;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use std::sync::Mutex;
+
 use bytes::Bytes;
-use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on, capture_log, captured_log};
+use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
 use channeltalk_webhook::{
-    Event, IgnoreReason, Policy, QuickReply, Receiver, Rejection, WebhookToken, sync_handler,
+    Event, Policy, QuickReply, Receiver, Skipped, Unhandled, WebhookToken, sync_handler,
 };
 use http::Request;
+use http_body_util::Full;
 
 const TOKEN: &str = "s3cr3t";
 
@@ -32,8 +35,10 @@ fn deliver(receiver: &Receiver, body: Bytes) -> (Option<String>, usize) {
         let text = event.message()?.text()?.into_owned();
         Some(QuickReply::new().text(format!("echo: {text}")))
     });
-    let request = Request::post("/webhook?token=s3cr3t").body(body).unwrap();
-    let response = block_on(receiver.handle(request, echo));
+    let request = Request::post("/webhook?token=s3cr3t")
+        .body(Full::new(body))
+        .unwrap();
+    let response = block_on(receiver.handle(request, &echo));
     assert_eq!(response.status(), 200);
     let view = ChannelView::from_response(&response);
     let echo = view.is_quick_reply().then(|| view.texts().join("\n"));
@@ -118,21 +123,14 @@ fn bots_never_reach_the_handler_whatever_the_envelope_says() {
     for (name, body) in bodies {
         let (echo, calls) = deliver(&receiver(), body.clone());
         assert_eq!((echo, calls), (None, 0), "{name}");
-        let rejection = receiver()
-            .receive(Some("token=s3cr3t"), body.clone())
-            .unwrap_err();
+        let unhandled = receiver().accept(body.clone()).unwrap_err();
         assert!(
-            matches!(rejection, Rejection::Ignored(IgnoreReason::BotMessage)),
+            matches!(unhandled, Unhandled::Skipped(Skipped::BotMessage)),
             "{name}"
         );
         // With the filter off, the handler sees them (and this one answers: a loop).
-        let open = receiver().with_policy(Policy::default().ignore_bot_messages(false));
-        assert!(
-            open.receive(Some("token=s3cr3t"), body)
-                .unwrap()
-                .is_from_bot(),
-            "{name}"
-        );
+        let open = receiver().with_policy(Policy::default().with_ignore_bot_messages(false));
+        assert!(open.accept(body).unwrap().is_from_bot(), "{name}");
     }
 }
 
@@ -148,9 +146,33 @@ fn other_v5_deliveries_reach_the_handler_and_are_acknowledged() {
     }
 }
 
+/// A log writer that keeps every line in memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[test]
 fn drift_is_logged_at_warn_once_per_kind_and_reason() {
-    capture_log();
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
     let drifted = SampleEvent::user_message("hi")
         .with("/entity/version", serde_json::json!("drift-test-version"))
         .body();
@@ -163,7 +185,7 @@ fn drift_is_logged_at_warn_once_per_kind_and_reason() {
             assert_eq!((echo, calls), (None, 1));
         }
     }
-    let log = captured_log();
+    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
     let warnings = |needle: &str| {
         log.lines()
             .filter(|line| line.contains("WARN") && line.contains(needle))

@@ -1,11 +1,9 @@
 //! The command router: rules in order, first match wins, fallback for the rest.
 
-use channeltalk_webhook::router::{Command, Router};
+use channeltalk_webhook::model::{ChatType, EntityType, PersonType};
 use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
-use channeltalk_webhook::{
-    ChatType, EntityType, Event, Handler, PersonType, QuickReply, Receiver, WebhookToken,
-    sync_handler,
-};
+use channeltalk_webhook::{Command, Router};
+use channeltalk_webhook::{Event, Handler, QuickReply, Receiver, WebhookToken, sync_handler};
 
 fn says(text: &'static str) -> impl Handler {
     sync_handler(move |_: Event| QuickReply::new().text(text))
@@ -111,6 +109,36 @@ fn entity_types_and_predicates_route_non_message_events() {
 }
 
 #[test]
+fn guards_apply_before_every_rule_wherever_they_are_written() {
+    for router in [
+        router().ignore_chat_type(ChatType::Group),
+        Router::new()
+            .ignore_chat_type(ChatType::Group)
+            .command("/help", says("help")),
+    ] {
+        let team_help = SampleEvent::manager_message("/help").in_team_chat();
+        assert!(answer(&router, team_help).is_empty());
+        assert_eq!(
+            answer(&router, SampleEvent::user_message("/help")),
+            ["help"]
+        );
+    }
+    let quiet = router().ignore_when(|event| event.user().is_some());
+    assert!(answer(&quiet, SampleEvent::user_updated()).is_empty());
+}
+
+#[test]
+fn the_fallback_sees_only_messages() {
+    let router = Router::new().fallback(says("fallback"));
+    assert_eq!(
+        answer(&router, SampleEvent::user_message("hi")),
+        ["fallback"]
+    );
+    assert!(answer(&router, SampleEvent::user_chat_opened()).is_empty());
+    assert!(answer(&router, SampleEvent::user_updated()).is_empty());
+}
+
+#[test]
 fn without_a_fallback_unmatched_events_are_acknowledged() {
     let router = Router::new().command("/help", says("help"));
     assert!(answer(&router, SampleEvent::user_message("hi")).is_empty());
@@ -123,7 +151,7 @@ fn a_router_plugs_into_the_receiver_like_any_handler() {
     let receiver = Receiver::new(WebhookToken::new("t").unwrap());
     let response = block_on(receiver.handle(
         SampleEvent::user_message("/help").request("/?token=t"),
-        router(),
+        &router(),
     ));
     assert_eq!(ChannelView::from_response(&response).texts(), ["help"]);
     let debug = format!("{:?}", router());

@@ -1,11 +1,55 @@
-//! `cargo run -p echo-warp`: the echo bot on warp (see `echo-common` for the contract).
+//! An echo bot on warp: every customer's or manager's message gets the quick reply
+//! `echo: <text>` from "EchoBot".
+//!
+//! `CHANNEL_WEBHOOK_TOKEN=<the webhook's token> cargo run`, then point the webhook at
+//! `http://HOST:PORT/webhook`. Environment: `CHANNEL_WEBHOOK_TOKEN` (when unset, a random
+//! token is generated and printed), `HOST` (127.0.0.1), `PORT` (8080), `RUST_LOG` (info).
 
+use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken};
 use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+use warp::Filter;
+
+/// Echoes a message's text. Bot messages (our own replies) never get here: the receiver
+/// acknowledges them without calling the handler.
+async fn echo(event: Event) -> Option<QuickReply> {
+    let text = event.message()?.text()?.into_owned();
+    let reply = QuickReply::new().bot_name("EchoBot").ok()?;
+    Some(reply.text(format!("echo: {text}")))
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let started = echo_common::start("warp")?;
-    print!("{}", started.banner);
-    echo_warp::serve(TcpListener::from_std(started.listener)?, started.receiver).await;
+    let logs = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(logs).init();
+
+    let token = match std::env::var("CHANNEL_WEBHOOK_TOKEN") {
+        Ok(token) => token,
+        Err(_) => {
+            let token = random_token()?;
+            println!("CHANNEL_WEBHOOK_TOKEN is not set; generated token: {token}");
+            token
+        }
+    };
+    let token = WebhookToken::new(token)?;
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
+    let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
+    let listener = TcpListener::bind(format!("{host}:{port}")).await?;
+    println!("listening on http://{}/webhook", listener.local_addr()?);
+
+    // POST /webhook?token=… → `echo`; other methods → 405; other paths → warp's 404.
+    let routes = warp::path("webhook")
+        .and(warp::path::end())
+        .and(channeltalk_webhook_warp::handle(Receiver::new(token), echo))
+        .recover(channeltalk_webhook_warp::recover);
+    warp::serve(routes).incoming(listener).run().await;
     Ok(())
+}
+
+/// 128 random bits from the operating system, hex-encoded. Without OS randomness the bot
+/// refuses to start rather than use a guessable token.
+fn random_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }

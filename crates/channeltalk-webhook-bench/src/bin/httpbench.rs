@@ -1,4 +1,4 @@
-//! `httpbench`: each example against a hand-written bot on the same framework (issue 7).
+//! `httpbench`: each example against a hand-written bot on the same framework.
 //!
 //! For each framework, runs the SDK's echo example and the hand-written echo bot
 //! (`serde_json::Value`, token `==`, `json!` reply) one after the other under the same load —
@@ -54,7 +54,7 @@ const PAIRS: [Pair; 4] = [
     },
 ];
 
-/// The targets of issue 7.
+/// The throughput targets (see `docs/benchmarks.md`).
 const MIN_RPS_RATIO: f64 = 0.95;
 const MAX_P99_RATIO: f64 = 1.10;
 

@@ -1,4 +1,4 @@
-//! `loadtest`: every example server under a hostile mix (issue 6).
+//! `loadtest`: every example server under a hostile mix.
 //!
 //! For each example (`core-direct`, `echo-actix`, `echo-warp`, `echo-axum`), starts its
 //! release binary, sends 70 % genuine deliveries, 10 % wrong tokens, 10 % malformed bodies and

@@ -22,10 +22,10 @@
 
 use std::collections::BTreeMap;
 
-use channeltalk_webhook::model::Scope;
-use channeltalk_webhook::{
-    Bot, Entity, EntityType, Event, Group, Manager, Message, ParseError, User, UserChat,
+use channeltalk_webhook::model::{
+    Bot, EntityType, Group, Manager, Message, Scope, User, UserChat,
 };
+use channeltalk_webhook::{Entity, Event, ParseError};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -124,13 +124,13 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Some(chat) = event.user_chat() {
         let text = serde_json::to_string(chat).expect("a user chat serializes");
-        let back: channeltalk_webhook::UserChat =
+        let back: channeltalk_webhook::model::UserChat =
             serde_json::from_str(&text).expect("a serialized user chat parses");
         assert_eq!(back.id, chat.id);
     }
     if let Some(user) = event.user() {
         let text = serde_json::to_string(user).expect("a user serializes");
-        let back: channeltalk_webhook::User =
+        let back: channeltalk_webhook::model::User =
             serde_json::from_str(&text).expect("a serialized user parses");
         assert_eq!(back.id, user.id);
     }

@@ -101,7 +101,7 @@ fn apply(value: RichText, op: &Op, plain: &mut String, links: &mut Vec<Inline>) 
                 href: href.clone(),
                 label: label.clone(),
             });
-            value.link(href, label.as_str())
+            value.link_unchecked(href, label.as_str())
         }
         Op::MentionManager(id, label) | Op::MentionTeam(id, label) => {
             plain.push_str(label);
@@ -176,7 +176,7 @@ fn check_builder(ops: &[Op]) {
                     href: href.clone(),
                     label: plain.clone(),
                 }];
-                RichText::new().link(href, value)
+                RichText::new().link_unchecked(href, value)
             }
             op => apply(value, op, &mut plain, &mut links),
         };

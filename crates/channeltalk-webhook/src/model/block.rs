@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::serde_util::Key;
 use crate::rich_text::{self, RichText};
 
-/// One block of a message (spec §4).
+/// One block of a message (see `docs/protocol.md`).
 ///
 /// `text` values are rich text (see [`rich_text`](crate::rich_text)); `code` values are raw.
 /// A block of a type this SDK does not know, a known type whose fields do not fit (a text
@@ -21,7 +21,7 @@ use crate::rich_text::{self, RichText};
 /// message, or the bullet list around it, its other blocks.
 ///
 /// ```
-/// use channeltalk_webhook::Block;
+/// use channeltalk_webhook::model::Block;
 ///
 /// let block = Block::text("2 < 3");           // plain text is escaped
 /// assert_eq!(block, Block::Text { value: "2 &lt; 3".into() });

@@ -8,7 +8,7 @@ open_enum! {
     /// The envelope's `event`: what happened to the entity.
     ///
     /// ```
-    /// use channeltalk_webhook::Action;
+    /// use channeltalk_webhook::model::Action;
     /// assert_eq!(Action::from("push"), Action::Push);
     /// assert_eq!(Action::from("archive").as_str(), "archive");
     /// ```
@@ -27,11 +27,11 @@ open_enum! {
 open_enum! {
     /// The envelope's `type`: which model the `entity` holds.
     pub enum EntityType {
-        /// A [`Message`](crate::Message).
+        /// A [`Message`](crate::model::Message).
         Message = "message",
-        /// A [`UserChat`](crate::UserChat).
+        /// A [`UserChat`](crate::model::UserChat).
         UserChat = "userChat",
-        /// A [`User`](crate::User).
+        /// A [`User`](crate::model::User).
         User = "user",
     }
 }
@@ -101,7 +101,7 @@ open_enum! {
 }
 
 open_enum! {
-    /// What kind of user a [`User`](crate::User) is.
+    /// What kind of user a [`User`](crate::model::User) is.
     pub enum UserType {
         /// A signed-in member.
         Member = "member",

@@ -169,7 +169,7 @@ impl Message {
 /// [`Button::link`] builds the v5 form; [`Button::web_url`] reads the address from either.
 ///
 /// ```
-/// use channeltalk_webhook::Button;
+/// use channeltalk_webhook::model::Button;
 ///
 /// let button = Button::link("Track", "https://shop.example/42").color("cobalt");
 /// assert_eq!(

@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// [`Timestamp::to_system_time`] converts it for arithmetic and formatting.
 ///
 /// ```
-/// use channeltalk_webhook::Timestamp;
+/// use channeltalk_webhook::model::Timestamp;
 /// use std::time::{Duration, UNIX_EPOCH};
 ///
 /// let at = Timestamp::from_millis(1_600_158_433_443);

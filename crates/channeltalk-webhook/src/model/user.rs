@@ -11,7 +11,7 @@ use super::timestamp::Timestamp;
 /// details or marketing consent. Every field is optional.
 ///
 /// ```
-/// use channeltalk_webhook::{User, UserType};
+/// use channeltalk_webhook::model::{User, UserType};
 ///
 /// let user: User = serde_json::from_str(r#"{"id":"u1","type":"lead","name":"김민수"}"#)?;
 /// assert_eq!(user.kind, Some(UserType::Lead));

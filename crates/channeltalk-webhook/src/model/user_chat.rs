@@ -12,7 +12,7 @@ use super::timestamp::Timestamp;
 /// Every field is optional: the spec promises none of them.
 ///
 /// ```
-/// use channeltalk_webhook::{UserChat, UserChatState};
+/// use channeltalk_webhook::model::{UserChat, UserChatState};
 ///
 /// let chat: UserChat = serde_json::from_str(r#"{"id":"c1","state":"opened","firstAskedAt":5}"#)?;
 /// assert_eq!(chat.state, Some(UserChatState::Opened));

@@ -35,13 +35,37 @@ pub enum RichTextError {
         /// The rejected fallback.
         fallback: String,
     },
+    /// The link target is not an absolute `http`, `https`, `mailto` or `tel` URL.
+    #[error(
+        "unsafe link target {href:?}: must be an absolute http, https, mailto or tel URL \
+         (use `link_unchecked` for a target you trust)"
+    )]
+    UnsafeLinkTarget {
+        /// The rejected target.
+        href: String,
+    },
+}
+
+/// The link schemes [`RichText::link`] accepts.
+pub const SAFE_LINK_SCHEMES: [&str; 4] = ["http", "https", "mailto", "tel"];
+
+/// Whether `href` is an absolute URL with one of the [`SAFE_LINK_SCHEMES`] (any letter case).
+fn has_safe_scheme(href: &str) -> bool {
+    href.split_once(':').is_some_and(|(scheme, _)| {
+        SAFE_LINK_SCHEMES
+            .iter()
+            .any(|safe| scheme.eq_ignore_ascii_case(safe))
+    })
 }
 
 /// A rich-text value, built by appending pieces; always well-formed markup unless
 /// [`RichText::raw`] or [`RichText::push_raw`] put something else in.
 ///
 /// Every `&str` given to a builder method is escaped, so user text cannot inject links,
-/// mentions or styles. `From<&str>`, `From<String>`, `From<&String>` and `From<char>` escape
+/// mentions or styles. A `RichText` is not a `&str`: appending one goes through
+/// [`RichText::append`] (or any method taking `impl Into<RichText>`), never through
+/// [`RichText::text`], so markup cannot be escaped twice by accident. Link targets are limited
+/// to [`SAFE_LINK_SCHEMES`] unless the caller opts out with [`RichText::link_unchecked`]. `From<&str>`, `From<String>`, `From<&String>` and `From<char>` escape
 /// too, which is what lets `bold("text")` take plain text. Colons and `${` are not escaped (see
 /// the [module docs](super)).
 ///
@@ -54,7 +78,7 @@ pub enum RichTextError {
 ///     .text(" ")
 ///     .variable("name", Some("there"))?
 ///     .text(", see ")
-///     .link("https://docs.channel.io/?a=1&b=2", "the docs")
+///     .link("https://docs.channel.io/?a=1&b=2", "the docs")?
 ///     .text(" ")
 ///     .emoji("+1")?;
 ///
@@ -89,7 +113,15 @@ impl RichText {
         RichText(markup.into())
     }
 
-    /// Appends `text`, escaped.
+    /// Appends `text`, escaped. A [`RichText`] is refused here (it would be escaped twice);
+    /// append it with [`RichText::append`]:
+    ///
+    /// ```compile_fail
+    /// use channeltalk_webhook::rich_text::RichText;
+    ///
+    /// let bold = RichText::new().bold("hi");
+    /// let twice = RichText::new().text(&bold); // does not compile: not a `&str`
+    /// ```
     pub fn text(self, text: impl AsRef<str>) -> Self {
         self.push(&escape(text.as_ref()))
     }
@@ -109,11 +141,34 @@ impl RichText {
         self.wrap("<i>", inner.into().as_str(), "</i>")
     }
 
-    /// Appends `<link type="url" value="href">label</link>`, `href` escaped.
+    /// Appends `<link type="url" value="href">label</link>`, `href` escaped, when `href` is
+    /// an absolute URL with a safe scheme ([`SAFE_LINK_SCHEMES`]: `http`, `https`, `mailto`,
+    /// `tel`); anything else (`javascript:`, `data:`, a relative path) is refused.
     ///
     /// Links cannot nest: a label that itself contains a link or mention is reduced to its
     /// plain text.
-    pub fn link(self, href: impl AsRef<str>, label: impl Into<RichText>) -> Self {
+    ///
+    /// ```
+    /// use channeltalk_webhook::rich_text::RichText;
+    ///
+    /// assert!(RichText::new().link("https://channel.io", "Channel").is_ok());
+    /// assert!(RichText::new().link("javascript:alert(1)", "click").is_err());
+    /// ```
+    pub fn link(
+        self,
+        href: impl AsRef<str>,
+        label: impl Into<RichText>,
+    ) -> Result<Self, RichTextError> {
+        let href = href.as_ref();
+        if !has_safe_scheme(href) {
+            return Err(RichTextError::UnsafeLinkTarget { href: href.into() });
+        }
+        Ok(self.link_unchecked(href, label))
+    }
+
+    /// [`RichText::link`] with any target (still escaped): the opt-out, for targets you
+    /// trust, such as a custom app scheme.
+    pub fn link_unchecked(self, href: impl AsRef<str>, label: impl Into<RichText>) -> Self {
         let label = label.into();
         let label = if contains_link_markup(label.as_str()) {
             RichText::plain(label.to_plain_text())
@@ -267,12 +322,6 @@ impl From<char> for RichText {
 impl From<RichText> for String {
     fn from(text: RichText) -> Self {
         text.0
-    }
-}
-
-impl AsRef<str> for RichText {
-    fn as_ref(&self) -> &str {
-        &self.0
     }
 }
 

@@ -540,7 +540,8 @@ fn builder_produces_exact_markup() {
     let built = RichText::new()
         .text("a<b>&\"c")
         .bold("x")
-        .link("https://e.com/?a=1&b=\"2\"", "docs");
+        .link("https://e.com/?a=1&b=\"2\"", "docs")
+        .unwrap();
     assert_eq!(
         built.as_str(),
         "a&lt;b&gt;&amp;\"c<b>x</b>\
@@ -570,7 +571,7 @@ fn injected_markup_stays_literal() {
         mention.spans(),
         vec![span(PLAIN, mention_of("1\"><b>", "</link><b>@x"))]
     );
-    let linked = RichText::new().link("\" type=\"manager", "</link>");
+    let linked = RichText::new().link_unchecked("\" type=\"manager", "</link>");
     assert_eq!(
         linked.spans(),
         vec![span(PLAIN, link("\" type=\"manager", "</link>"))]
@@ -606,7 +607,7 @@ fn builder_mentions() {
 fn builder_styles_nest_and_links_take_rich_labels() {
     let built = RichText::new()
         .bold(RichText::new().text("a").italic("b"))
-        .link("u", RichText::new().bold("go").text(" "));
+        .link_unchecked("u", RichText::new().bold("go").text(" "));
     assert_eq!(
         built.as_str(),
         "<b>a<i>b</i></b><link type=\"url\" value=\"u\"><b>go</b> </link>"
@@ -623,15 +624,17 @@ fn builder_styles_nest_and_links_take_rich_labels() {
 
 #[test]
 fn builder_flattens_links_inside_link_labels() {
-    let label = RichText::new().text("see ").link("inner", "<inner>");
-    let built = RichText::new().link("outer", label);
+    let label = RichText::new()
+        .text("see ")
+        .link_unchecked("inner", "<inner>");
+    let built = RichText::new().link_unchecked("outer", label);
     assert_eq!(
         built.as_str(),
         "<link type=\"url\" value=\"outer\">see &lt;inner&gt;</link>"
     );
     let raw_label = RichText::raw("a</LINK>b");
     assert_eq!(
-        RichText::new().link("u", raw_label).spans(),
+        RichText::new().link_unchecked("u", raw_label).spans(),
         vec![span(PLAIN, link("u", "ab"))]
     );
 }
@@ -745,7 +748,7 @@ fn accessors_display_and_serialize() {
     assert!(RichText::new().is_empty());
     assert!(RichText::default().is_empty());
     assert_eq!(built.to_string(), "<b>\"hi\"</b>");
-    assert_eq!(AsRef::<str>::as_ref(&built), "<b>\"hi\"</b>");
+    assert_eq!(built.as_str(), "<b>\"hi\"</b>");
     assert_eq!(
         serde_json::to_string(&built).ok(),
         Some(r#""<b>\"hi\"</b>""#.to_owned())
@@ -851,7 +854,7 @@ proptest! {
     #[test]
     fn built_links_and_mentions_round_trip(href in any_text(), label in any_text()) {
         let built = RichText::new()
-            .link(href.as_str(), label.as_str())
+            .link_unchecked(href.as_str(), label.as_str())
             .mention_team(href.as_str(), label.as_str());
         prop_assert_eq!(
             built.spans(),
@@ -869,4 +872,32 @@ proptest! {
         let spans = built.map(|built| built.spans()).unwrap_or_default();
         prop_assert_eq!(spans, vec![span(PLAIN, variable(&key, fallback.as_deref()))]);
     }
+}
+
+#[test]
+fn links_are_limited_to_safe_schemes_unless_unchecked() {
+    for href in [
+        "https://a.example",
+        "HTTP://a.example",
+        "mailto:a@b.example",
+        "tel:+821012345678",
+    ] {
+        assert!(RichText::new().link(href, "ok").is_ok(), "{href}");
+    }
+    for href in [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,x",
+        "/relative",
+        "",
+        "java\tscript:x",
+    ] {
+        let refused = RichText::new().link(href, "no").unwrap_err();
+        assert!(
+            matches!(refused, RichTextError::UnsafeLinkTarget { .. }),
+            "{href}"
+        );
+    }
+    let custom = RichText::new().link_unchecked("myapp://open", "app");
+    assert!(custom.as_str().contains("myapp://open"));
 }

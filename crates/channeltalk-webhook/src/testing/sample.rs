@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::event::Event;
 
-/// A delivery body under construction, shaped like Channel's (spec §7).
+/// A delivery body under construction, shaped like Channel's (see `docs/protocol.md`).
 ///
 /// ```
 /// use channeltalk_webhook::testing::SampleEvent;
@@ -195,8 +195,8 @@ impl SampleEvent {
     }
 
     /// A `POST` request to `path_and_query` with this body, as Channel sends it.
-    pub fn request(&self, path_and_query: &str) -> http::Request<Bytes> {
-        let mut request = http::Request::new(Bytes::from(self.body()));
+    pub fn request(&self, path_and_query: &str) -> http::Request<String> {
+        let mut request = http::Request::new(self.body());
         *request.method_mut() = http::Method::POST;
         *request.uri_mut() = path_and_query.parse().unwrap_or_default();
         request.headers_mut().insert(

@@ -4,8 +4,9 @@
 use bytes::Bytes;
 use serde::Deserialize;
 
-/// The spec's documented team-chat message event (spec §7), 782 bytes.
-pub const SPEC_EVENT: &[u8] = include_bytes!("../../tests/fixtures/message_team_chat_manager.json");
+/// The documented team-chat message event (`docs/protocol.md`), 782 bytes.
+pub const SPEC_EVENT: &[u8] =
+    include_bytes!("../../../channeltalk-webhook/tests/fixtures/message_team_chat_manager.json");
 
 /// A large user-chat message event (~10 KiB): 32 blocks (text with markup, code, bullets),
 /// buttons, files, reactions, marketing, and six `refers` entries (user, userChat, manager,

@@ -7,14 +7,13 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use bytes::Bytes;
+use channeltalk_webhook::bytes::Bytes;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-use super::faults::{contains_secret, secret_leaks};
-use super::matrix::run_echo_matrix;
-use crate::body::DEFAULT_BODY_LIMIT;
-use crate::receiver::Receiver;
+use crate::faults::{contains_secret, secret_leaks};
+use crate::matrix::Contract;
+use channeltalk_webhook::Receiver;
 
 fn log() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
@@ -64,10 +63,15 @@ pub fn captured_log() -> String {
 /// token and a body made of the token give never show `token`.
 pub fn assert_debug_keeps_the_secret(receiver: &Receiver, token: &str) {
     let query = format!("token={token}");
-    let near_miss = format!("token={}", &token[..token.len().saturating_sub(1)]);
-    let wrong = receiver.begin(Some(&near_miss), None).err();
+    // The token minus its last character (not byte: a token may end in `é`).
+    let shorter = token
+        .char_indices()
+        .last()
+        .map_or("", |(last, _)| &token[..last]);
+    let near_miss = format!("token={shorter}");
+    let wrong = receiver.begin("POST", Some(&near_miss), None).err();
     let malformed = receiver
-        .receive(Some(&query), Bytes::copy_from_slice(token.as_bytes()))
+        .accept(Bytes::copy_from_slice(token.as_bytes()))
         .err();
     let shown = format!(
         "{receiver:?} {receiver:#?} {wrong:?} {} {malformed:?} {} {:?}",
@@ -76,7 +80,7 @@ pub fn assert_debug_keeps_the_secret(receiver: &Receiver, token: &str) {
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default(),
-        receiver.begin(Some(&query), None),
+        receiver.begin("POST", Some(&query), None),
     );
     assert!(!contains_secret(shown.as_bytes(), token), "{shown}");
 }
@@ -84,7 +88,12 @@ pub fn assert_debug_keeps_the_secret(receiver: &Receiver, token: &str) {
 /// The captured log came from a server (the core's refusals are in it) and no line shows
 /// `token`.
 pub fn assert_log_keeps_the_secret(token: &str) {
-    let log = captured_log();
+    assert_text_log_keeps_the_secret(&captured_log(), token);
+}
+
+/// [`assert_log_keeps_the_secret`] over a log read elsewhere (an example process's output).
+#[track_caller]
+pub fn assert_text_log_keeps_the_secret(log: &str, token: &str) {
     assert!(
         log.contains("refused a webhook request: bad token"),
         "the server's log was not captured:\n{log}"
@@ -101,19 +110,48 @@ pub fn assert_log_keeps_the_secret(token: &str) {
     );
 }
 
-/// Runs the echo matrix and [`secret_leaks`] against the echo server at `addr` (path
-/// `/webhook`, 1 MiB limit): both must pass. Blocking.
-pub fn assert_answers_keep_the_secret(addr: SocketAddr, token: &str) {
-    let failures = run_echo_matrix(addr, token);
-    assert!(
-        failures.is_empty(),
-        "matrix failures:\n{}",
-        failures.join("\n")
-    );
-    let leaks = secret_leaks(addr, "/webhook", token, DEFAULT_BODY_LIMIT);
+/// Runs [`secret_leaks`] (every request of the matrix, and requests built to make a server
+/// repeat the token) against the server at `addr` following `contract`: no answer may show
+/// the token. Statuses are the matrix's business ([`Contract::assert_matrix`]). Blocking.
+pub fn assert_answers_keep_the_secret(addr: SocketAddr, contract: &Contract) {
+    let leaks = secret_leaks(addr, contract);
     assert!(
         leaks.is_empty(),
         "answers showing the token:\n{}",
         leaks.join("\n")
     );
+}
+
+/// The token of [`fault_receiver`]: distinctive, so that any copy of it in a log or an answer
+/// is found.
+pub const FAULT_TOKEN: &str = "tok-5ecr3t-XYZ";
+
+/// A receiver for [`assert_faults`], with [`FAULT_TOKEN`]: starts capturing the log (call it
+/// before starting the server) and checks that the receiver's `Debug` and its refusals do not
+/// show the token.
+pub fn fault_receiver() -> Receiver {
+    capture_log();
+    let receiver =
+        Receiver::new(channeltalk_webhook::WebhookToken::new(FAULT_TOKEN).expect("a valid token"));
+    assert_debug_keeps_the_secret(&receiver, FAULT_TOKEN);
+    receiver
+}
+
+/// The fault checks every mount of every adapter passes, over real HTTP, against a server at
+/// `addr` serving `gate.handler()` at `/webhook` with [`fault_receiver`]:
+///
+/// 1. a handler still waiting does not block other deliveries
+///    ([`check_slow_handler_does_not_block`](crate::check_slow_handler_does_not_block));
+/// 2. no answer shows the token ([`assert_answers_keep_the_secret`]);
+/// 3. no line of the captured log shows it ([`assert_log_keeps_the_secret`]).
+///
+/// Blocking: call it from `spawn_blocking` or a plain thread.
+#[track_caller]
+pub fn assert_faults(addr: SocketAddr, gate: &crate::Gate) {
+    let contract = Contract::echo(FAULT_TOKEN);
+    if let Err(failure) = crate::check_slow_handler_does_not_block(addr, &contract, gate) {
+        panic!("slow handler: {failure}");
+    }
+    assert_answers_keep_the_secret(addr, &contract);
+    assert_log_keeps_the_secret(FAULT_TOKEN);
 }

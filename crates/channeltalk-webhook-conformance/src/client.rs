@@ -6,7 +6,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use super::view::ChannelView;
+use channeltalk_webhook::testing::ChannelView;
 
 /// How the body is sent.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,22 +1,94 @@
-//! The shared bad-input matrix: one list of requests, each with the answer the echo contract
-//! requires, run over real HTTP against every adapter and example.
+//! The shared bad-input matrix: one list of requests, each with the answer a bot's
+//! [`Contract`] requires (its path, bot name, and reply to a message), run over real HTTP
+//! against every adapter and example.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde_json::json;
 
-use super::client::{RawBody, RawRequest, send};
-use super::sample::SampleEvent;
-use crate::rich_text;
+use crate::client::{RawBody, RawRequest, send};
+use channeltalk_webhook::rich_text;
+use channeltalk_webhook::testing::SampleEvent;
+
+/// What the server under test does: where it is mounted, with which token and body limit,
+/// and how it answers a message. The matrix and the fault checks are written against it, so
+/// that any bot (not only the examples' echo bot) can be checked.
+#[derive(Clone, Debug)]
+pub struct Contract {
+    /// The path the webhook is mounted at; other paths must get 404.
+    pub path: String,
+    /// The webhook token.
+    pub token: String,
+    /// The body limit in bytes.
+    pub limit: usize,
+    /// The bot name of every quick reply.
+    pub bot_name: String,
+    /// The text of the quick reply to a user's or manager's message with this text.
+    pub reply: fn(&str) -> String,
+}
+
+impl Contract {
+    /// The examples' echo bot: `POST /webhook`, 1 MiB limit, a message with text T gets the
+    /// quick reply `echo: T` from `EchoBot`.
+    pub fn echo(token: &str) -> Self {
+        Contract {
+            path: "/webhook".into(),
+            token: token.into(),
+            limit: channeltalk_webhook::DEFAULT_BODY_LIMIT,
+            bot_name: "EchoBot".into(),
+            reply: |text| format!("echo: {text}"),
+        }
+    }
+
+    /// The same contract at another path.
+    pub fn at(mut self, path: &str) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// The same contract with another body limit.
+    pub fn with_limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// The matrix's cases for this contract.
+    pub fn matrix(&self) -> Vec<Case> {
+        matrix(self)
+    }
+
+    /// Runs the matrix against the server at `addr`: one line per failure. Blocking: call it
+    /// from `spawn_blocking` or a plain thread.
+    pub fn run_matrix(&self, addr: SocketAddr) -> Vec<String> {
+        run_matrix(addr, self, &self.matrix())
+    }
+
+    /// [`Contract::run_matrix`], panicking with every failure listed: the whole matrix as one
+    /// line of a test.
+    #[track_caller]
+    pub fn assert_matrix(&self, addr: SocketAddr) {
+        let failures = self.run_matrix(addr);
+        assert!(
+            failures.is_empty(),
+            "{} matrix failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    fn target(&self) -> String {
+        format!("{}?token={}", self.path, encoded(&self.token))
+    }
+}
 
 /// The answer a case must get.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expected {
     /// The status.
     pub status: u16,
-    /// For a quick reply: the plain text of its one block (bot name `EchoBot`).
-    pub echo: Option<String>,
+    /// For a quick reply: the text of the message it answers (the contract gives the reply).
+    pub reply_to: Option<String>,
 }
 
 impl Expected {
@@ -24,19 +96,22 @@ impl Expected {
     pub fn ack() -> Self {
         Expected {
             status: 200,
-            echo: None,
+            reply_to: None,
         }
     }
-    /// 200 with the quick reply `echo: {text}` from `EchoBot`.
-    pub fn echo(text: &str) -> Self {
+    /// 200 with the contract's quick reply to a message with `text`.
+    pub fn reply_to(text: &str) -> Self {
         Expected {
             status: 200,
-            echo: Some(format!("echo: {text}")),
+            reply_to: Some(text.into()),
         }
     }
     /// `status` with no quick reply.
     pub fn status(status: u16) -> Self {
-        Expected { status, echo: None }
+        Expected {
+            status,
+            reply_to: None,
+        }
     }
 }
 
@@ -55,10 +130,13 @@ fn encoded(token: &str) -> String {
     form_urlencoded::byte_serialize(token.as_bytes()).collect()
 }
 
-/// The matrix for a server following the echo contract at `path`, with webhook `token` and
-/// body limit `limit` (1 MiB in the examples).
-pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
-    let target = format!("{path}?token={}", encoded(token));
+fn matrix(contract: &Contract) -> Vec<Case> {
+    let (path, token, limit) = (
+        contract.path.as_str(),
+        contract.token.as_str(),
+        contract.limit,
+    );
+    let target = contract.target();
     let hi = SampleEvent::user_message("hi").body();
     let post = |body: &[u8]| RawRequest::post(target.clone(), body.to_vec());
     let mut cases = Vec::new();
@@ -71,12 +149,16 @@ pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
     };
 
     // Genuine deliveries.
-    case("user message", post(hi.as_bytes()), Expected::echo("hi"));
+    case(
+        "user message",
+        post(hi.as_bytes()),
+        Expected::reply_to("hi"),
+    );
     let korean = "안녕하세요 <b>고객님</b> & :smile:";
     case(
         "Korean text with markup characters",
         post(SampleEvent::user_message(korean).body().as_bytes()),
-        Expected::echo(korean),
+        Expected::reply_to(korean),
     );
     case(
         "spec's team-chat message from a manager",
@@ -86,7 +168,7 @@ pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
                 .body()
                 .as_bytes(),
         ),
-        Expected::echo("Hi! Webhook Test"),
+        Expected::reply_to("Hi! Webhook Test"),
     );
     case(
         "bot message (no reply loop)",
@@ -127,7 +209,7 @@ pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
                 .body()
                 .as_bytes(),
         ),
-        Expected::echo("hi"),
+        Expected::reply_to("hi"),
     );
     case(
         "schema drift: version as a string",
@@ -189,7 +271,7 @@ pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
                 .replace("1e300", "123456789012345678901234567890e999")
                 .as_bytes(),
         ),
-        Expected::echo("hi"),
+        Expected::reply_to("hi"),
     );
     case(
         "duplicate keys: last wins",
@@ -200,20 +282,20 @@ pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
             )
             .as_bytes(),
         ),
-        Expected::echo("dup"),
+        Expected::reply_to("dup"),
     );
     let mut with_bom = "\u{feff}".as_bytes().to_vec();
     with_bom.extend_from_slice(hi.as_bytes());
     case(
         "UTF-8 byte order mark",
         post(&with_bom),
-        Expected::echo("hi"),
+        Expected::reply_to("hi"),
     );
     let pieces: Vec<Vec<u8>> = hi.as_bytes().chunks(7).map(<[u8]>::to_vec).collect();
     case(
         "chunked body",
         post(b"").body(RawBody::Chunked(pieces.clone())),
-        Expected::echo("hi"),
+        Expected::reply_to("hi"),
     );
     let few: Vec<Vec<u8>> = hi
         .as_bytes()
@@ -223,7 +305,7 @@ pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
     case(
         "slow sender",
         post(b"").body(RawBody::Slow(few, Duration::from_millis(40))),
-        Expected::echo("hi"),
+        Expected::reply_to("hi"),
     );
     let escaped = rich_text::escape("<link type=\"manager\" value=\"1\">@all</link>").into_owned();
     case(
@@ -233,7 +315,7 @@ pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
                 .body()
                 .as_bytes(),
         ),
-        Expected::echo(&rich_text::unescape(&escaped)),
+        Expected::reply_to(&rich_text::unescape(&escaped)),
     );
 
     // Not genuine: refused.
@@ -259,7 +341,7 @@ pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
             hi.clone(),
         ),
         if token.to_uppercase() == token {
-            Expected::echo("hi")
+            Expected::reply_to("hi")
         } else {
             Expected::status(401)
         },
@@ -282,7 +364,7 @@ pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
             format!("{path}?a=1&token={}&b=%20", encoded(token)),
             hi.clone(),
         ),
-        Expected::echo("hi"),
+        Expected::reply_to("hi"),
     );
     case(
         "wrong token, malformed body: 401 first",
@@ -334,7 +416,11 @@ pub fn echo_matrix(path: &str, token: &str, limit: usize) -> Vec<Case> {
     padded.truncate(padded.len() - 1);
     padded.extend(std::iter::repeat_n(b' ', limit - padded.len() - 1));
     padded.push(b'}');
-    case("exactly at the limit", post(&padded), Expected::echo("hi"));
+    case(
+        "exactly at the limit",
+        post(&padded),
+        Expected::reply_to("hi"),
+    );
 
     // Wrong method or path.
     case(
@@ -386,7 +472,7 @@ const ENVELOPE_FORMS: [(&str, Form); 6] = [
     }),
 ];
 
-/// The envelope-form and odd-payload group of [`echo_matrix`], posted to `target`.
+/// The envelope-form and odd-payload group of [`Contract::matrix`], posted to `target`.
 fn envelope_form_cases(target: &str) -> Vec<Case> {
     let mut cases = Vec::new();
     let mut case = |name: String, sample: SampleEvent, expected: Expected| {
@@ -401,12 +487,12 @@ fn envelope_form_cases(target: &str) -> Vec<Case> {
         case(
             format!("{form}: user message"),
             apply(SampleEvent::user_message("hi")),
-            Expected::echo("hi"),
+            Expected::reply_to("hi"),
         );
         case(
             format!("{form}: manager message in a team chat"),
             apply(SampleEvent::manager_message("deploy done").in_team_chat()),
-            Expected::echo("deploy done"),
+            Expected::reply_to("deploy done"),
         );
         case(
             format!("{form}: bot message (no reply loop)"),
@@ -441,21 +527,21 @@ fn envelope_form_cases(target: &str) -> Vec<Case> {
             {"type": "text", "value": "list:"},
             {"type": "bullets", "blocks": [null, {"type": "text", "value": "one"}, 7]}
         ])),
-        Expected::echo("list:\none"),
+        Expected::reply_to("list:\none"),
     );
     case(
         "link without value".into(),
         SampleEvent::user_message("x").with_blocks(json!([
             {"type": "text", "value": "see <link type=\"url\">https://a.example/x</link>"}
         ])),
-        Expected::echo("see https://a.example/x"),
+        Expected::reply_to("see https://a.example/x"),
     );
     case(
         "tags the parser cannot read degrade to their text".into(),
         SampleEvent::user_message("x").with_blocks(json!([
             {"type": "text", "value": "<u>under</u> <b>bold</b><br/> <link type=\"manager\">@Kim</link>"}
         ])),
-        Expected::echo("under bold @Kim"),
+        Expected::reply_to("under bold @Kim"),
     );
     case(
         "odd buttons, files and reactions; v5 button".into(),
@@ -470,7 +556,7 @@ fn envelope_form_cases(target: &str) -> Vec<Case> {
                 json!([null, {"id": "f1", "size": "big"}, "x"]),
             )
             .with("/entity/reactions", json!([{"emojiName": "+1"}, null, []])),
-        Expected::echo("hi"),
+        Expected::reply_to("hi"),
     );
     case(
         "v5 userChat.opened scope in event, no type".into(),
@@ -490,55 +576,30 @@ fn envelope_form_cases(target: &str) -> Vec<Case> {
     cases
 }
 
-/// Runs `cases` against a server at `addr`; after each case a normal delivery to `path` must
-/// still get its echo. Returns one line per failure (empty when all passed).
-pub fn run_matrix(addr: SocketAddr, path: &str, token: &str, cases: &[Case]) -> Vec<String> {
+/// Runs `cases` against a server at `addr` following `contract`; after each case a normal
+/// delivery must still get its reply. Returns one line per failure (empty when all passed).
+pub fn run_matrix(addr: SocketAddr, contract: &Contract, cases: &[Case]) -> Vec<String> {
     let probe = Case {
         name: "follow-up normal delivery".into(),
         request: RawRequest::post(
-            format!("{path}?token={}", encoded(token)),
+            contract.target(),
             SampleEvent::user_message("still there?").body(),
         ),
-        expected: Expected::echo("still there?"),
+        expected: Expected::reply_to("still there?"),
     };
     let mut failures = Vec::new();
     for case in cases {
-        if let Err(failure) = check(addr, case) {
+        if let Err(failure) = check(addr, contract, case) {
             failures.push(format!("{}: {failure}", case.name));
         }
-        if let Err(failure) = check(addr, &probe) {
+        if let Err(failure) = check(addr, contract, &probe) {
             failures.push(format!("after {}: {failure}", case.name));
         }
     }
     failures
 }
 
-/// The whole echo matrix (path `/webhook`, 1 MiB limit) against the server at `addr`, the way
-/// every example's test runs it. Blocking: call it from `spawn_blocking` or a plain thread.
-pub fn run_echo_matrix(addr: SocketAddr, token: &str) -> Vec<String> {
-    let path = "/webhook";
-    run_matrix(
-        addr,
-        path,
-        token,
-        &echo_matrix(path, token, crate::DEFAULT_BODY_LIMIT),
-    )
-}
-
-/// [`run_echo_matrix`], panicking with every failure listed: the whole matrix as one line of
-/// a test. Blocking, like `run_echo_matrix`.
-#[track_caller]
-pub fn assert_echo_matrix(addr: SocketAddr, token: &str) {
-    let failures = run_echo_matrix(addr, token);
-    assert!(
-        failures.is_empty(),
-        "{} matrix failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-}
-
-fn check(addr: SocketAddr, case: &Case) -> Result<(), String> {
+fn check(addr: SocketAddr, contract: &Contract, case: &Case) -> Result<(), String> {
     let response =
         send(addr, &case.request).map_err(|error| format!("transport error: {error}"))?;
     let view = response.view();
@@ -550,15 +611,20 @@ fn check(addr: SocketAddr, case: &Case) -> Result<(), String> {
             case.expected.status
         ));
     }
-    match &case.expected.echo {
+    match &case.expected.reply_to {
         None if view.is_quick_reply() => Err(format!("unexpected quick reply {body:?}")),
         None => Ok(()),
-        Some(text) => {
+        Some(message) => {
+            let text = &(contract.reply)(message);
             if !view.is_quick_reply() {
                 return Err(format!("no quick reply (body {body:?}), expected {text:?}"));
             }
-            if view.bot_name().as_deref() != Some("EchoBot") {
-                return Err(format!("bot name {:?}, expected EchoBot", view.bot_name()));
+            if view.bot_name().as_deref() != Some(contract.bot_name.as_str()) {
+                return Err(format!(
+                    "bot name {:?}, expected {}",
+                    view.bot_name(),
+                    contract.bot_name
+                ));
             }
             if view.texts() != [text.as_str()] {
                 return Err(format!("texts {:?}, expected [{text:?}]", view.texts()));

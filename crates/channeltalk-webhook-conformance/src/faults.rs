@@ -12,19 +12,16 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
-use super::client::{RawBody, RawRequest, RawResponse, send};
-use super::matrix::echo_matrix;
-use super::sample::SampleEvent;
-use crate::event::Event;
-use crate::handler::Handler;
-use crate::reply::{QuickReply, Reply};
+use crate::client::{RawBody, RawRequest, RawResponse, send};
+use crate::matrix::Contract;
+use channeltalk_webhook::Event;
+use channeltalk_webhook::Handler;
+use channeltalk_webhook::testing::SampleEvent;
+use channeltalk_webhook::{QuickReply, Reply};
 
 /// The message text that makes a [`GateHandler`] wait for its [`Gate`].
 pub const SLOW_TEXT: &str = "slow";
@@ -35,7 +32,7 @@ const BOT_NAME: &str = "EchoBot";
 /// A one-shot latch for async handlers, opened from a test thread.
 ///
 /// [`Gate::opened`] is a future that completes once [`Gate::open`] has been called; it needs
-/// no runtime (it stores the wakers of the tasks waiting on it and wakes them all on opening).
+/// no runtime (a `tokio::sync::watch` channel holds the flag and wakes every waiter).
 /// [`Gate::handler`] makes a core [`Handler`] that waits on the gate for messages whose text is
 /// [`SLOW_TEXT`] and answers everything else at once, as the echo examples do. The gate counts
 /// how many times such a handler started waiting ([`Gate::entered`]), so a test can know that a
@@ -44,7 +41,8 @@ const BOT_NAME: &str = "EchoBot";
 /// ```
 /// use std::thread;
 /// use channeltalk_webhook::Handler;
-/// use channeltalk_webhook::testing::{ChannelView, Gate, SampleEvent, block_on};
+/// use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
+/// use channeltalk_webhook_conformance::Gate;
 ///
 /// let gate = Gate::new();
 /// let handler = gate.handler();
@@ -67,21 +65,32 @@ const BOT_NAME: &str = "EchoBot";
 /// assert_eq!(view.texts(), ["echo: slow"]);
 /// assert_eq!(gate.entered(), 1);
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Gate {
     state: Arc<GateState>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct GateState {
-    open: AtomicBool,
-    wakers: Mutex<Vec<Waker>>,
+    open: tokio::sync::watch::Sender<bool>,
     entered: Mutex<usize>,
     entered_changed: Condvar,
 }
 
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            state: Arc::new(GateState {
+                open: tokio::sync::watch::Sender::new(false),
+                entered: Mutex::new(0),
+                entered_changed: Condvar::new(),
+            }),
+        }
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding these locks leaves consistent data (a counter, a list of wakers).
+    // A panic while holding this lock leaves consistent data (a counter).
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -93,25 +102,21 @@ impl Gate {
 
     /// Opens the gate: every [`Gate::opened`] future completes, now and from now on.
     pub fn open(&self) {
-        let wakers = {
-            let mut wakers = lock(&self.state.wakers);
-            self.state.open.store(true, Ordering::SeqCst);
-            std::mem::take(&mut *wakers)
-        };
-        for waker in wakers {
-            waker.wake();
-        }
+        self.state.open.send_replace(true);
     }
 
     /// Whether [`Gate::open`] has been called.
     pub fn is_open(&self) -> bool {
-        self.state.open.load(Ordering::SeqCst)
+        *self.state.open.borrow()
     }
 
     /// A future that completes once the gate is open.
-    pub fn opened(&self) -> Opened {
-        Opened {
-            state: Arc::clone(&self.state),
+    pub fn opened(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut open = self.state.open.subscribe();
+        async move {
+            // The sender lives in the gate's state, which this future does not keep alive:
+            // a dropped gate counts as open, so no waiter hangs.
+            let _ = open.wait_for(|open| *open).await;
         }
     }
 
@@ -165,32 +170,6 @@ impl Gate {
     }
 }
 
-/// The future of [`Gate::opened`].
-#[derive(Debug)]
-#[must_use = "futures do nothing unless polled"]
-pub struct Opened {
-    state: Arc<GateState>,
-}
-
-impl Future for Opened {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.state.open.load(Ordering::SeqCst) {
-            return Poll::Ready(());
-        }
-        let mut wakers = lock(&self.state.wakers);
-        // `open` sets the flag under this lock, so checking again here cannot miss a wake-up.
-        if self.state.open.load(Ordering::SeqCst) {
-            return Poll::Ready(());
-        }
-        if !wakers.iter().any(|waker| waker.will_wake(cx.waker())) {
-            wakers.push(cx.waker().clone());
-        }
-        Poll::Pending
-    }
-}
-
 /// The [`Handler`] of [`Gate::handler`].
 #[derive(Clone, Debug)]
 pub struct GateHandler {
@@ -238,7 +217,7 @@ impl Handler for GateHandler {
 ///
 /// ```no_run
 /// use std::net::SocketAddr;
-/// use channeltalk_webhook::testing::{Gate, GateHandler, check_slow_handler_does_not_block};
+/// use channeltalk_webhook_conformance::{Contract, Gate, GateHandler, check_slow_handler_does_not_block};
 ///
 /// // Starts your server with `handler` mounted at `/webhook` and webhook token `s3cr3t`.
 /// fn start_server(handler: GateHandler) -> SocketAddr {
@@ -247,25 +226,25 @@ impl Handler for GateHandler {
 ///
 /// let gate = Gate::new();
 /// let addr = start_server(gate.handler());
-/// check_slow_handler_does_not_block(addr, "/webhook", "s3cr3t", &gate).unwrap();
+/// let contract = Contract::echo("s3cr3t");
+/// check_slow_handler_does_not_block(addr, &contract, &gate).unwrap();
 /// ```
 pub fn check_slow_handler_does_not_block(
     addr: SocketAddr,
-    path: &str,
-    token: &str,
+    contract: &Contract,
     gate: &Gate,
 ) -> Result<(), String> {
     if gate.is_open() {
         return Err("the gate is already open: give the check a fresh one".into());
     }
-    let target = format!("{path}?token={}", encode(token));
+    let target = format!("{}?token={}", contract.path, encode(&contract.token));
     let post =
         |text: &str| RawRequest::post(target.clone(), SampleEvent::user_message(text).body());
 
     let before = gate.entered();
     let slow_request = post(SLOW_TEXT);
     let slow = thread::spawn(move || send(addr, &slow_request));
-    let result = hold_and_probe(addr, gate, before, &slow, post);
+    let result = hold_and_probe(addr, contract, gate, before, &slow, post);
     // Release the held delivery whatever happened, so the server is not left waiting.
     gate.open();
     let slow = slow
@@ -276,7 +255,7 @@ pub fn check_slow_handler_does_not_block(
             "{failure}; the slow delivery got: {}",
             describe(&slow)
         )),
-        Ok(()) => expect_echo(SLOW_TEXT, &slow)
+        Ok(()) => expect_reply(contract, SLOW_TEXT, &slow)
             .map_err(|failure| format!("the held delivery, after the gate opened: {failure}")),
     }
 }
@@ -284,6 +263,7 @@ pub fn check_slow_handler_does_not_block(
 /// Steps 2 and 3 of [`check_slow_handler_does_not_block`].
 fn hold_and_probe(
     addr: SocketAddr,
+    contract: &Contract,
     gate: &Gate,
     before: usize,
     slow: &thread::JoinHandle<std::io::Result<RawResponse>>,
@@ -298,7 +278,7 @@ fn hold_and_probe(
     for text in ["not blocked", "still not blocked"] {
         let response = send(addr, &post(text));
         let slow_done = slow.is_finished();
-        expect_echo(text, &response)
+        expect_reply(contract, text, &response)
             .map_err(|failure| format!("a delivery sent while another was held: {failure}"))?;
         if slow_done {
             return Err(format!(
@@ -309,20 +289,25 @@ fn hold_and_probe(
     Ok(())
 }
 
-fn expect_echo(text: &str, response: &std::io::Result<RawResponse>) -> Result<(), String> {
+fn expect_reply(
+    contract: &Contract,
+    text: &str,
+    response: &std::io::Result<RawResponse>,
+) -> Result<(), String> {
     let Ok(answer) = response else {
         return Err(describe(response));
     };
     let view = answer.view();
-    let expected = format!("echo: {text}");
+    let expected = (contract.reply)(text);
+    let bot_name = contract.bot_name.as_str();
     if view.status() == 200
-        && view.bot_name().as_deref() == Some(BOT_NAME)
+        && view.bot_name().as_deref() == Some(bot_name)
         && view.texts() == [expected.as_str()]
     {
         Ok(())
     } else {
         Err(format!(
-            "{}; expected 200 with {expected:?} from {BOT_NAME}",
+            "{}; expected 200 with {expected:?} from {bot_name}",
             describe(response)
         ))
     }
@@ -352,7 +337,7 @@ fn encode(token: &str) -> String {
 /// case-changed copy of the token counts too). An empty token is never found.
 ///
 /// ```
-/// use channeltalk_webhook::testing::contains_secret;
+/// use channeltalk_webhook_conformance::contains_secret;
 ///
 /// assert!(contains_secret(b"GET /webhook?token=s3cr3t%2B1 HTTP/1.1", "s3cr3t+1"));
 /// assert!(contains_secret(b"refused S3CR3T+1", "s3cr3t+1"));
@@ -375,12 +360,12 @@ pub fn contains_secret(text: &[u8], token: &str) -> bool {
         })
 }
 
-/// Sends every request of the echo matrix ([`echo_matrix`]`(path, token, limit)`) and requests
+/// Sends every request of the matrix ([`Contract::matrix`]) and requests
 /// built to make a server repeat the token to the server at `addr`, and returns one line per
 /// answer whose headers or body contain `token` ([`contains_secret`]), or that could not be
 /// read.
 ///
-/// Statuses are not checked here (run [`run_echo_matrix`](super::run_echo_matrix) for that):
+/// Statuses are not checked here (run [`Contract::run_matrix`] for that):
 /// only that nothing the server says repeats the secret. The requests built for it:
 /// near misses (the token minus its last character, plus one more), the token as the whole
 /// body, as a JSON string, inside a truncated JSON body, in a header with a wrong token in the
@@ -389,15 +374,16 @@ pub fn contains_secret(text: &[u8], token: &str) -> bool {
 /// Blocking: call it from `spawn_blocking` or a plain thread.
 ///
 /// ```no_run
-/// use channeltalk_webhook::DEFAULT_BODY_LIMIT;
-/// use channeltalk_webhook::testing::secret_leaks;
+/// use channeltalk_webhook_conformance::{Contract, secret_leaks};
 ///
 /// # let addr: std::net::SocketAddr = ([127, 0, 0, 1], 8080).into();
-/// let leaks = secret_leaks(addr, "/webhook", "tok-5ecr3t-XYZ", DEFAULT_BODY_LIMIT);
+/// let leaks = secret_leaks(addr, &Contract::echo("tok-5ecr3t-XYZ"));
 /// assert!(leaks.is_empty(), "{leaks:#?}");
 /// ```
-pub fn secret_leaks(addr: SocketAddr, path: &str, token: &str, limit: usize) -> Vec<String> {
-    let mut requests: Vec<(String, RawRequest)> = echo_matrix(path, token, limit)
+pub fn secret_leaks(addr: SocketAddr, contract: &Contract) -> Vec<String> {
+    let (path, token) = (contract.path.as_str(), contract.token.as_str());
+    let mut requests: Vec<(String, RawRequest)> = contract
+        .matrix()
         .into_iter()
         .map(|case| (case.name, case.request))
         .collect();
@@ -469,11 +455,11 @@ pub fn secret_leaks(addr: SocketAddr, path: &str, token: &str, limit: usize) -> 
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
-    use std::task::Wake;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Wake, Waker};
 
     use super::*;
-    use crate::testing::{ChannelView, block_on};
+    use channeltalk_webhook::testing::{ChannelView, block_on};
 
     struct CountingWaker(AtomicUsize);
 
@@ -496,20 +482,21 @@ mod tests {
         let mut first = std::pin::pin!(gate.opened());
         let mut second = std::pin::pin!(gate.opened());
         assert!(first.as_mut().poll(&mut cx).is_pending());
-        assert!(first.as_mut().poll(&mut cx).is_pending()); // same waker: stored once
+        assert!(first.as_mut().poll(&mut cx).is_pending());
         assert!(second.as_mut().poll(&mut cx).is_pending());
         assert_eq!(counter.0.load(Ordering::SeqCst), 0);
         assert!(!gate.is_open());
 
         gate.open();
         assert!(gate.is_open());
-        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        let woken = counter.0.load(Ordering::SeqCst);
+        assert!(woken >= 1);
         assert!(first.as_mut().poll(&mut cx).is_ready());
         assert!(second.as_mut().poll(&mut cx).is_ready());
         // Open stays open: a new future is ready at once and nothing is woken again.
         assert!(std::pin::pin!(gate.opened()).poll(&mut cx).is_ready());
         gate.open();
-        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(counter.0.load(Ordering::SeqCst), woken);
     }
 
     #[test]
@@ -535,7 +522,7 @@ mod tests {
         assert!(slow.as_mut().poll(&mut cx).is_pending());
         assert_eq!(gate.entered(), 1);
         gate.open();
-        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert!(counter.0.load(Ordering::SeqCst) >= 1);
         match slow.as_mut().poll(&mut cx) {
             Poll::Ready(reply) => assert_eq!(texts(reply), ["echo: slow"]),
             Poll::Pending => panic!("still pending after the gate opened"),
@@ -575,7 +562,8 @@ mod tests {
         let gate = Gate::new();
         gate.open();
         let unused: SocketAddr = ([127, 0, 0, 1], 9).into();
-        let error = check_slow_handler_does_not_block(unused, "/webhook", "t", &gate).unwrap_err();
+        let error =
+            check_slow_handler_does_not_block(unused, &Contract::echo("t"), &gate).unwrap_err();
         assert!(error.contains("already open"), "{error}");
     }
 

@@ -1,0 +1,39 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! The SDK's conformance harness (not published): the bad-input matrix every mount of every
+//! adapter and example must pass over real HTTP, the fault checks (a slow handler, secrets in
+//! logs and answers) and the raw HTTP/1.1 client they use, which can send requests no
+//! well-behaved client would (bad chunked encoding, duplicate headers, truncated bodies).
+//!
+//! Bot authors test with the core's `testing` feature instead
+//! (`channeltalk_webhook::testing`).
+
+mod client;
+mod echo;
+mod example;
+mod faults;
+mod matrix;
+mod secrets;
+
+pub use client::{RawBody, RawRequest, RawResponse, send};
+pub use echo::{echo, echo_async};
+pub use example::Example;
+pub use faults::{
+    Gate, GateHandler, SLOW_TEXT, check_slow_handler_does_not_block, contains_secret, secret_leaks,
+};
+pub use matrix::{Case, Contract, Expected, run_matrix};
+pub use secrets::{
+    FAULT_TOKEN, assert_answers_keep_the_secret, assert_debug_keeps_the_secret, assert_faults,
+    assert_log_keeps_the_secret, assert_text_log_keeps_the_secret, capture_log, captured_log,
+    fault_receiver,
+};
+
+/// The README's code, compiled and run as doctests (the servers are `no_run`).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+mod readme {}
+
+/// The guide's code, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide.md")]
+mod guide {}

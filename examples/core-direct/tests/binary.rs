@@ -1,0 +1,18 @@
+//! The example's binary, started as a user starts it, over real HTTP: the whole bad-input
+//! matrix, and the token in no answer and no log line.
+
+use channeltalk_webhook_conformance::{Example, RawRequest, send};
+
+/// Distinctive (found in any answer or log line) and full of characters that need encoding.
+const TOKEN: &str = "tok-5ecr3t+/=&é";
+
+#[test]
+fn core_direct_conforms() {
+    let example = Example::start(env!("CARGO_BIN_EXE_core-direct"), TOKEN);
+    example.assert_conforms(TOKEN);
+    let root = send(example.addr(), &RawRequest::post("/", "{}").method("GET")).unwrap();
+    assert_eq!(
+        (root.status, root.body.as_slice()),
+        (404, &b"not found\n"[..])
+    );
+}
