@@ -285,7 +285,7 @@ fn to_actix_status(status: http::StatusCode) -> StatusCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use channeltalk_webhook::{QuickReply, Rejection, Skipped, TokenError, WebhookToken};
+    use channeltalk_webhook::{QuickReply, Rejection, Skipped, TokenError};
 
     /// Status and headers, sorted (actix-web's header map has no order across names).
     fn head<'a>(
@@ -357,18 +357,11 @@ mod tests {
             || Skipped::BotMessage.into(),
             || Skipped::Duplicate.into(),
             || Rejection::HandlerPanicked.into(),
+            || Event::parse("[1]").unwrap_err().into(),
+            || Event::parse("{").unwrap_err().into(),
             || {
-                let receiver = Receiver::new(WebhookToken::new("t").unwrap());
-                receiver.accept("[1]".into()).unwrap_err()
-            },
-            || {
-                let receiver = Receiver::new(WebhookToken::new("t").unwrap());
-                receiver.accept("{".into()).unwrap_err()
-            },
-            || {
-                let receiver = Receiver::new(WebhookToken::new("t").unwrap());
                 let invalid_utf8 = Bytes::from_static(b"{\"a\":\"\xff\"}");
-                receiver.accept(invalid_utf8).unwrap_err()
+                Event::parse(invalid_utf8).unwrap_err().into()
             },
         ]
     }

@@ -14,6 +14,7 @@ use tracing_subscriber::fmt::format::FmtSpan;
 use crate::faults::{contains_secret, secret_leaks};
 use crate::matrix::Contract;
 use channeltalk_webhook::Receiver;
+use channeltalk_webhook::testing::block_on;
 
 fn log() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
@@ -70,9 +71,7 @@ pub fn assert_debug_keeps_the_secret(receiver: &Receiver, token: &str) {
         .map_or("", |(last, _)| &token[..last]);
     let near_miss = format!("token={shorter}");
     let wrong = receiver.begin("POST", Some(&near_miss), None).err();
-    let malformed = receiver
-        .accept(Bytes::copy_from_slice(token.as_bytes()))
-        .err();
+    let malformed = block_on(receiver.accept(Bytes::copy_from_slice(token.as_bytes()))).err();
     let shown = format!(
         "{receiver:?} {receiver:#?} {wrong:?} {} {malformed:?} {} {:?}",
         wrong.as_ref().map(ToString::to_string).unwrap_or_default(),

@@ -40,6 +40,8 @@
 
 mod builder;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use builder::{ConnectError, RedisStoreBuilder};
 pub use store::RedisStore;

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use channeltalk_webhook::{MessageIdStore, RecordFuture, Recorded, StoreError};
+use channeltalk_webhook::{ForgetFuture, MessageIdStore, RecordFuture, Recorded, StoreError};
 use redis::Value;
 use redis::aio::ConnectionManager;
 
@@ -13,7 +13,8 @@ use crate::builder::RedisStoreBuilder;
 /// Message ids in Redis, shared by every replica connected to it.
 ///
 /// Each [`record`](MessageIdStore::record) runs `SET <prefix><id> 1 NX PX <ttl>` within the
-/// timeout: Redis sets the key only if it is absent, so of two replicas recording one id at
+/// timeout (and [`forget`](MessageIdStore::forget), for a message whose handler panicked,
+/// `DEL <prefix><id>`): Redis sets the key only if it is absent, so of two replicas recording one id at
 /// once exactly one sees [`Recorded::First`], and forgets the key after the time to live. A
 /// call that fails or takes longer than the timeout returns a [`StoreError`]; the connection
 /// manager reconnects in the background, so calls succeed again once Redis is back. Wrap the
@@ -108,26 +109,48 @@ impl RedisStore {
         self.settings.timeout
     }
 
+    fn key(&self, id: &str) -> String {
+        format!("{}{id}", self.settings.key_prefix)
+    }
+
     async fn set_if_absent(&self, id: &str) -> Result<Recorded, StoreError> {
-        let settings = &self.settings;
         let mut set = redis::cmd("SET");
-        set.arg(format!("{}{id}", settings.key_prefix))
+        set.arg(self.key(id))
             .arg(1)
             .arg("NX")
             .arg("PX")
-            .arg(settings.ttl_millis);
-        let mut connection = self.connection.clone();
-        let answer = tokio::time::timeout(settings.timeout, set.query_async(&mut connection));
-        match answer.await {
-            // Our timer, or the connection's own response timeout (set to the same value).
-            Err(_elapsed) => Err(StoreError::TimedOut(settings.timeout)),
-            Ok(Err(error)) if error.is_timeout() => Err(StoreError::TimedOut(settings.timeout)),
-            Ok(Err(error)) => Err(StoreError::unavailable(error)),
-            Ok(Ok(Value::Okay)) => Ok(Recorded::First),
-            Ok(Ok(Value::Nil)) => Ok(Recorded::Repeat),
-            Ok(Ok(other)) => Err(StoreError::unavailable(format!(
+            .arg(self.settings.ttl_millis);
+        match self.query(&set).await? {
+            Value::Okay => Ok(Recorded::First),
+            Value::Nil => Ok(Recorded::Repeat),
+            other => Err(StoreError::unavailable(format!(
                 "Redis answered SET NX with {other:?} instead of OK or nil"
             ))),
+        }
+    }
+
+    async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        let mut delete = redis::cmd("DEL");
+        delete.arg(self.key(id));
+        match self.query(&delete).await? {
+            Value::Int(_) => Ok(()),
+            other => Err(StoreError::unavailable(format!(
+                "Redis answered DEL with {other:?} instead of a count"
+            ))),
+        }
+    }
+
+    /// Runs one command within the timeout.
+    async fn query(&self, command: &redis::Cmd) -> Result<Value, StoreError> {
+        let timeout = self.settings.timeout;
+        let mut connection = self.connection.clone();
+        let answer = tokio::time::timeout(timeout, command.query_async(&mut connection));
+        match answer.await {
+            // Our timer, or the connection's own response timeout (set to the same value).
+            Err(_elapsed) => Err(StoreError::TimedOut(timeout)),
+            Ok(Err(error)) if error.is_timeout() => Err(StoreError::TimedOut(timeout)),
+            Ok(Err(error)) => Err(StoreError::unavailable(error)),
+            Ok(Ok(value)) => Ok(value),
         }
     }
 }
@@ -135,6 +158,11 @@ impl RedisStore {
 impl MessageIdStore for RedisStore {
     fn record<'a>(&'a self, id: &'a str) -> RecordFuture<'a> {
         Box::pin(self.set_if_absent(id))
+    }
+
+    /// `DEL <prefix><id>`, within the timeout.
+    fn forget<'a>(&'a self, id: &'a str) -> ForgetFuture<'a> {
+        Box::pin(self.delete(id))
     }
 }
 

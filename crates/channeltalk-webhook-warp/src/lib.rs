@@ -172,7 +172,7 @@ where
         .read(StreamBody::new(frames))
         .await
         .map_err(reject)?;
-    receiver.accept(body).map_err(reject)
+    receiver.accept(body).await.map_err(reject)
 }
 
 /// The whole webhook as one filter: [`webhook`], then `handler` through

@@ -7,6 +7,7 @@ use std::pin::pin;
 use bytes::{Buf, Bytes, BytesMut};
 use http_body::Body;
 
+use crate::delivery;
 use crate::rejection::{BodyError, Rejection};
 
 /// The default body limit: 1 MiB, far above any real delivery.
@@ -47,10 +48,10 @@ impl BodyCollector {
         })
     }
 
-    /// Adds a chunk; refuses it (413) as soon as the total passes the limit.
-    /// A body that arrives as one chunk is kept without copying.
+    /// Adds a chunk; refuses it (413) as soon as the total passes the limit (the delivery is
+    /// then counted as `too_large`). A body that arrives as one chunk is kept without copying.
     pub fn push(&mut self, chunk: Bytes) -> Result<(), Rejection> {
-        self.grow(chunk.len())?;
+        self.grow(chunk.len()).map_err(refused)?;
         match (&mut self.first, &mut self.rest) {
             (_, Some(rest)) => rest.extend_from_slice(&chunk),
             (None, None) => self.first = Some(chunk),
@@ -80,7 +81,7 @@ impl BodyCollector {
     {
         let mut body = pin!(body);
         while let Some(frame) = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
-            let frame = frame.map_err(Rejection::unreadable)?;
+            let frame = frame.map_err(|error| refused(Rejection::unreadable(error)))?;
             if let Ok(mut data) = frame.into_data() {
                 self.push(data.copy_to_bytes(data.remaining()))?;
             }
@@ -116,6 +117,12 @@ impl BodyCollector {
             _ => Err(Rejection::PayloadTooLarge { limit: self.limit }),
         }
     }
+}
+
+/// Concludes a delivery whose body was refused while it was collected.
+fn refused(rejection: Rejection) -> Rejection {
+    delivery::unhandled(rejection.outcome(), &rejection, None);
+    rejection
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@
 
 pub mod adapter;
 mod body;
-mod dedup;
+mod delivery;
 mod event;
 mod handler;
 pub mod model;
@@ -55,7 +55,7 @@ pub mod testing;
 mod token;
 
 pub use body::{BodyCollector, DEFAULT_BODY_LIMIT};
-pub use dedup::DeliveryGuard;
+pub use delivery::{DELIVERIES_METRIC, HANDLER_DURATION_METRIC, Outcome};
 pub use event::{Entity, Event, ParseError, Refers};
 pub use handler::{Handler, SyncHandler, WithState, sync_handler, with_state};
 pub use receiver::{Policy, Receiver};
@@ -63,8 +63,8 @@ pub use rejection::{BodyError, Rejection, Skipped, Unhandled};
 pub use reply::{BOT_NAME_HEADER, BotName, BotNameError, QUICK_REPLY_HEADER, QuickReply, Reply};
 pub use router::{Command, Router};
 pub use store::{
-    FailOpen, MemoryStore, MessageIdStore, RecordFuture, Recorded, STORE_FAILURES_METRIC,
-    StoreError,
+    FailOpen, ForgetFuture, MemoryStore, MessageIdStore, RecordFuture, Recorded,
+    STORE_FAILURES_METRIC, StoreError,
 };
 pub use token::{TOKEN_PARAMETER, TokenConfigError, TokenError, WebhookToken};
 

@@ -1,20 +1,25 @@
 //! [`Receiver`]: the whole handling of a delivery, framework-free.
 //!
-//! A request flows `method → token → size limit → parse → policy → your handler → reply`.
-//! The receiver offers three ways in, one per kind of caller; each runs the same steps.
+//! A request flows `method → token → size limit → parse → policy → repeat check → your
+//! handler → reply`. The receiver offers three ways in, one per kind of caller; each runs the
+//! same steps, and each step that decides how a delivery ends tells it through
+//! [`crate::delivery`] (the deliveries counter and the delivery's span).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body;
+use tracing::Instrument;
 
 use crate::adapter::content_length;
 use crate::body::{BodyCollector, DEFAULT_BODY_LIMIT};
-use crate::dedup::DeliveryGuard;
+use crate::delivery::{self, Outcome};
 use crate::event::Event;
 use crate::handler::{Handler, call_guarded};
 use crate::rejection::{BodyError, Rejection, Skipped, Unhandled, require_post};
+use crate::store::{FailOpen, MessageIdStore, Recorded};
 use crate::token::WebhookToken;
 
 /// Which genuine deliveries reach your handler.
@@ -99,7 +104,7 @@ struct Inner {
     token: WebhookToken,
     body_limit: usize,
     policy: Policy,
-    dedup: Option<DeliveryGuard>,
+    dedup: Option<FailOpen>,
 }
 
 impl Receiver {
@@ -128,9 +133,30 @@ impl Receiver {
     }
 
     /// Acknowledges repeated deliveries of a message (same message id) without calling the
-    /// handler again; see [`DeliveryGuard`].
-    pub fn with_deduplication(mut self, guard: DeliveryGuard) -> Self {
-        Arc::make_mut(&mut self.inner).dedup = Some(guard);
+    /// handler again, remembering handled ids in `store`: [`MemoryStore::default()`] for one
+    /// process, a shared store (the `channeltalk-webhook-redis` crate's) for replicas.
+    ///
+    /// Off unless set: a receiver has no hidden state, and tests may deliver one sample many
+    /// times. The id of a message is recorded after the token, size, parsing and bot checks
+    /// and before the handler; if the handler panics it is forgotten again, so Channel's next
+    /// delivery of it is handled. The store is wrapped in [`FailOpen`]: when it cannot
+    /// answer, the delivery is handled as a first one (never a 4xx/5xx because of the store).
+    ///
+    /// ```
+    /// use channeltalk_webhook::testing::{SampleEvent, deliver};
+    /// use channeltalk_webhook::{Event, MemoryStore, QuickReply, Receiver, WebhookToken};
+    ///
+    /// let receiver = Receiver::new(WebhookToken::new("t")?).with_deduplication(MemoryStore::default());
+    /// let echo = async |event: Event| event.message().map(|_| QuickReply::new().text("hi!"));
+    /// let hello = SampleEvent::user_message("hello");
+    /// assert_eq!(deliver(&receiver, &echo, &hello).texts(), ["hi!"]);
+    /// assert!(deliver(&receiver, &echo, &hello).texts().is_empty()); // a repeat: 200 `ok`
+    /// # Ok::<(), channeltalk_webhook::TokenConfigError>(())
+    /// ```
+    ///
+    /// [`MemoryStore::default()`]: crate::MemoryStore
+    pub fn with_deduplication(mut self, store: impl MessageIdStore + 'static) -> Self {
+        Arc::make_mut(&mut self.inner).dedup = Some(FailOpen::new(store));
         self
     }
 
@@ -152,7 +178,8 @@ impl Receiver {
 
     /// **Everything**, over an `http` request with a streaming body (hyper's `Incoming`,
     /// axum's `Body`, a `String` in tests): `POST` only, the token, the size limit, parsing,
-    /// the policy, then `handler` (a panic in it answers 500 for this request only).
+    /// the policy, the repeat check, then `handler` (a panic in it answers 500 for this
+    /// request only).
     ///
     /// Use it when you have `http` types; for a framework's own types see
     /// [`Receiver::extract`], for a server with its own body handling [`Receiver::begin`].
@@ -194,7 +221,7 @@ impl Receiver {
     {
         let collector = self.begin(method, query, content_length)?;
         let body = collector.read(body).await?;
-        self.accept(body)
+        self.accept(body).await
     }
 
     /// **Step by step**, first step: checks the method (`POST` only), the query's token and
@@ -207,12 +234,14 @@ impl Receiver {
     /// ```
     /// use channeltalk_webhook::{Receiver, WebhookToken};
     ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// let receiver = Receiver::new(WebhookToken::new("t")?);
     /// let mut body = receiver.begin("POST", Some("token=t"), Some(2))?;
     /// body.push("{}".into())?;
-    /// let event = receiver.accept(body.finish())?;
+    /// let event = receiver.accept(body.finish()).await?;
     /// # let _ = event;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok(()) }
+    /// # channeltalk_webhook::testing::block_on(run()).unwrap();
     /// ```
     pub fn begin(
         &self,
@@ -220,50 +249,85 @@ impl Receiver {
         query: Option<&str>,
         content_length: Option<u64>,
     ) -> Result<BodyCollector, Rejection> {
+        self.check_head(method, query, content_length)
+            .inspect_err(|rejection| delivery::unhandled(rejection.outcome(), rejection, None))
+    }
+
+    fn check_head(
+        &self,
+        method: &str,
+        query: Option<&str>,
+        content_length: Option<u64>,
+    ) -> Result<BodyCollector, Rejection> {
         require_post(method)?;
-        self.inner.token.verify_query(query).inspect_err(|error| {
-            tracing::debug!(%error, "refused a webhook request: bad token");
-        })?;
+        self.inner.token.verify_query(query)?;
         BodyCollector::new(self.inner.body_limit, content_length)
     }
 
-    /// **Step by step**, last step: parses the collected body and applies the policy,
-    /// recording the message id when deduplication is on (so call it once per delivery).
-    /// `Err` carries the answer for bodies that are not events (400) and for deliveries the
-    /// policy skips (200).
-    pub fn accept(&self, body: Bytes) -> Result<Event, Unhandled> {
-        if body.len() > self.inner.body_limit {
-            return Err(Rejection::PayloadTooLarge {
-                limit: self.inner.body_limit,
-            }
-            .into());
-        }
-        let event = Event::parse(body).inspect_err(|error| {
-            tracing::debug!(%error, "refused a webhook request: malformed body");
+    /// **Step by step**, last step: parses the collected body, applies the policy and, when
+    /// deduplication is on, records the message id in the store (so call it once per
+    /// delivery). `Err` carries the answer for bodies that are not events (400) and for
+    /// deliveries acknowledged without the handler (200: a bot's message, a repeat).
+    pub async fn accept(&self, body: Bytes) -> Result<Event, Unhandled> {
+        let event = self.parse(body).inspect_err(|unhandled| {
+            delivery::unhandled(unhandled.outcome(), unhandled, None);
         })?;
-        if let Some(reason) = self.skip_reason(&event) {
-            tracing::debug!(%reason, "acknowledged a delivery without calling the handler");
-            return Err(reason.into());
+        if self.inner.policy.ignore_bot_messages && event.is_from_bot() {
+            return Err(skip(Skipped::BotMessage, &event));
+        }
+        if let (Some(store), Some(message)) = (&self.inner.dedup, event.message()) {
+            if store.record(&message.id).await == Recorded::Repeat {
+                return Err(skip(Skipped::Duplicate, &event));
+            }
         }
         Ok(event)
+    }
+
+    fn parse(&self, body: Bytes) -> Result<Event, Unhandled> {
+        if body.len() > self.inner.body_limit {
+            let limit = self.inner.body_limit;
+            return Err(Rejection::PayloadTooLarge { limit }.into());
+        }
+        Ok(Event::parse(body)?)
     }
 
     /// Runs the handler on an accepted event and builds the response (the quick reply, an
     /// acknowledgement, or 500 if the handler panicked): the end of [`Receiver::extract`]
     /// and of the step-by-step way.
+    ///
+    /// The handler runs inside the delivery's span (`webhook_delivery`, with the message id
+    /// and chat type), its run time is recorded in
+    /// `channeltalk_webhook_handler_duration_seconds`, and the outcome is counted. If it
+    /// panics, a message id recorded for deduplication is forgotten.
     pub async fn call<H: Handler + ?Sized>(&self, handler: &H, event: Event) -> Response<Bytes> {
-        match call_guarded(handler, event).await {
-            Ok(reply) => reply.into_response(),
-            Err(rejection) => rejection.into_response(),
+        let span = delivery::span(Some(&event));
+        // Kept only when there is something to forget should the handler panic.
+        let recorded = match (&self.inner.dedup, event.message()) {
+            (Some(store), Some(message)) => Some((store, message.id.clone())),
+            _ => None,
+        };
+        let started = Instant::now();
+        let answer = call_guarded(handler, event).instrument(span.clone()).await;
+        metrics::histogram!("channeltalk_webhook_handler_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+        match answer {
+            Ok(reply) => {
+                delivery::conclude(&span, reply.outcome());
+                reply.into_response()
+            }
+            Err(rejection) => {
+                delivery::conclude(&span, Outcome::HandlerPanicked);
+                if let Some((store, id)) = recorded {
+                    store.forget(&id).instrument(span).await;
+                }
+                rejection.into_response()
+            }
         }
     }
+}
 
-    fn skip_reason(&self, event: &Event) -> Option<Skipped> {
-        if self.inner.policy.ignore_bot_messages && event.is_from_bot() {
-            return Some(Skipped::BotMessage);
-        }
-        let message = event.message()?;
-        let guard = self.inner.dedup.as_ref()?;
-        (!guard.record(&message.id)).then_some(Skipped::Duplicate)
-    }
+/// Concludes a delivery acknowledged without the handler, and gives its answer.
+fn skip(skipped: Skipped, event: &Event) -> Unhandled {
+    delivery::unhandled(skipped.outcome(), &skipped, Some(event));
+    skipped.into()
 }

@@ -26,11 +26,15 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-/// The name of the counter of store failures (one per [`FailOpen::record`] whose store erred).
+/// The name of the counter of store failures (one per [`FailOpen::record`] or
+/// [`FailOpen::forget`] whose store erred or timed out; no labels).
 pub const STORE_FAILURES_METRIC: &str = "channeltalk_webhook_store_failures_total";
 
 /// What [`MessageIdStore::record`] returns: a boxed future that may borrow the store and the id.
 pub type RecordFuture<'a> = Pin<Box<dyn Future<Output = Result<Recorded, StoreError>> + Send + 'a>>;
+
+/// What [`MessageIdStore::forget`] returns: a boxed future that may borrow the store and the id.
+pub type ForgetFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
 
 /// Whether a message id was new to the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -60,7 +64,8 @@ impl StoreError {
     }
 }
 
-/// A store of handled message ids: records an id and says whether it was new.
+/// A store of handled message ids: records an id and says whether it was new, and forgets
+/// an id whose handling failed (so a repeated delivery of it is handled again).
 ///
 /// `record` must be atomic: of two concurrent records of one id (on one replica or several
 /// sharing the store), exactly one sees [`Recorded::First`]. Ids are forgotten after a while
@@ -71,7 +76,7 @@ impl StoreError {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use channeltalk_webhook::{MemoryStore, MessageIdStore, Recorded, RecordFuture};
+/// use channeltalk_webhook::{ForgetFuture, MemoryStore, MessageIdStore, Recorded, RecordFuture};
 ///
 /// // A store that only logs, delegating to the in-memory one.
 /// struct Logged(MemoryStore);
@@ -84,6 +89,10 @@ impl StoreError {
 ///             Ok(recorded)
 ///         })
 ///     }
+///
+///     fn forget<'a>(&'a self, id: &'a str) -> ForgetFuture<'a> {
+///         self.0.forget(id)
+///     }
 /// }
 ///
 /// let store: Arc<dyn MessageIdStore> = Arc::new(Logged(MemoryStore::default()));
@@ -95,11 +104,20 @@ impl StoreError {
 pub trait MessageIdStore: Send + Sync {
     /// Records `id`; [`Recorded::First`] if the store did not remember it.
     fn record<'a>(&'a self, id: &'a str) -> RecordFuture<'a>;
+
+    /// Forgets `id` (nothing happens if it is not remembered): the receiver calls it when
+    /// the handler of a recorded message panicked, so that Channel's next delivery of the
+    /// message is handled instead of being taken for a repeat.
+    fn forget<'a>(&'a self, id: &'a str) -> ForgetFuture<'a>;
 }
 
 impl<S: MessageIdStore + ?Sized> MessageIdStore for Arc<S> {
     fn record<'a>(&'a self, id: &'a str) -> RecordFuture<'a> {
         (**self).record(id)
+    }
+
+    fn forget<'a>(&'a self, id: &'a str) -> ForgetFuture<'a> {
+        (**self).forget(id)
     }
 }
 
@@ -200,6 +218,14 @@ impl Remembered {
         Recorded::First
     }
 
+    /// Forgets one id wherever it is in the order: a linear scan, fine for the rare forget
+    /// (a panicked handler) and it keeps `order` exactly in step with `expiries`.
+    fn forget(&mut self, id: &str) {
+        if self.expiries.remove(id).is_some() {
+            self.order.retain(|(remembered, _)| &**remembered != id);
+        }
+    }
+
     fn forget_oldest(&mut self) {
         if let Some((id, _)) = self.order.pop_front() {
             self.expiries.remove(&id);
@@ -217,6 +243,11 @@ impl Default for MemoryStore {
 impl MessageIdStore for MemoryStore {
     fn record<'a>(&'a self, id: &'a str) -> RecordFuture<'a> {
         Box::pin(ready(Ok(self.record_at(id, Instant::now()))))
+    }
+
+    fn forget<'a>(&'a self, id: &'a str) -> ForgetFuture<'a> {
+        self.lock().forget(id);
+        Box::pin(ready(Ok(())))
     }
 }
 
@@ -269,19 +300,26 @@ impl FailOpen {
     /// Records `id`: the store's answer, or [`Recorded::First`] when it cannot answer.
     pub async fn record(&self, id: &str) -> Recorded {
         let answer = self.store.record(id).await;
-        self.settle(answer)
+        self.settle(answer).unwrap_or(Recorded::First)
     }
 
-    /// Turns a store's answer into the decision, logging and counting a failure.
-    fn settle(&self, answer: Result<Recorded, StoreError>) -> Recorded {
+    /// Forgets `id`; a store that cannot answer is counted and logged like a failed record
+    /// (the id then stays until its time to live: a repeat of it is acknowledged).
+    pub async fn forget(&self, id: &str) {
+        let answer = self.store.forget(id).await;
+        let _ = self.settle(answer);
+    }
+
+    /// Passes a store's answer on, logging and counting a failure.
+    fn settle<T>(&self, answer: Result<T, StoreError>) -> Option<T> {
         match answer {
-            Ok(recorded) => {
+            Ok(value) => {
                 if self.outage.swap(false, Ordering::Relaxed) {
                     tracing::info!(
                         "message id store answers again; repeated deliveries are recognised again"
                     );
                 }
-                recorded
+                Some(value)
             }
             Err(error) => {
                 metrics::counter!(STORE_FAILURES_METRIC).increment(1);
@@ -292,7 +330,7 @@ impl FailOpen {
                          deliveries (a repeated one may be answered twice) until it answers again"
                     );
                 }
-                Recorded::First
+                None
             }
         }
     }
@@ -402,6 +440,43 @@ mod tests {
     }
 
     #[test]
+    fn a_forgotten_id_is_first_again_and_its_new_record_lasts_its_whole_ttl() {
+        let store = MemoryStore::new(3, Duration::from_secs(60));
+        let start = Instant::now();
+        assert_eq!(store.record_at("a", start), Recorded::First);
+        assert_eq!(store.record_at("b", start), Recorded::First);
+        now_or_never(store.forget("a")).unwrap();
+        now_or_never(store.forget("never-recorded")).unwrap();
+        assert_eq!(store.len(), 1);
+        let later = start + Duration::from_secs(30);
+        assert_eq!(store.record_at("a", later), Recorded::First);
+        // The first record's expiry (60 s) must not take the second one (90 s) with it.
+        let after_first = start + Duration::from_secs(61);
+        assert_eq!(store.record_at("a", after_first), Recorded::Repeat);
+        assert_eq!(store.record_at("b", after_first), Recorded::First);
+        assert_eq!(store.len(), 2);
+    }
+
+    #[test]
+    fn a_failed_forget_is_counted_and_goes_on() {
+        let flaky = Flaky::default();
+        let guard = FailOpen::new(flaky.clone());
+        assert_eq!(now_or_never(guard.record("a")), Recorded::First);
+        flaky.down.store(true, Ordering::Relaxed);
+        let logs = with_logs(|| now_or_never(guard.forget("a")));
+        assert!(
+            logs.text().contains("did not answer within"),
+            "{}",
+            logs.text()
+        );
+        flaky.down.store(false, Ordering::Relaxed);
+        // Not forgotten: the store could not be told.
+        assert_eq!(now_or_never(guard.record("a")), Recorded::Repeat);
+        now_or_never(guard.forget("a"));
+        assert_eq!(now_or_never(guard.record("a")), Recorded::First);
+    }
+
+    #[test]
     fn debug_shows_settings_not_ids() {
         let store = MemoryStore::new(5, Duration::from_secs(1));
         store.record_at("secret-looking-id", Instant::now());
@@ -426,6 +501,14 @@ mod tests {
                 return Box::pin(ready(Err(StoreError::unavailable(refused))));
             }
             self.memory.record(id)
+        }
+
+        fn forget<'a>(&'a self, id: &'a str) -> ForgetFuture<'a> {
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            if self.down.load(Ordering::Relaxed) {
+                return Box::pin(ready(Err(StoreError::TimedOut(Duration::from_millis(1)))));
+            }
+            self.memory.forget(id)
         }
     }
 

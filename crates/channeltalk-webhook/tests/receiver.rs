@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use bytes::Bytes;
 use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
 use channeltalk_webhook::{
-    DeliveryGuard, Event, Policy, QuickReply, Receiver, Rejection, Reply, Skipped, TokenError,
+    Event, MemoryStore, Policy, QuickReply, Receiver, Rejection, Reply, Skipped, TokenError,
     Unhandled, WebhookToken, sync_handler,
 };
 use http::{Request, StatusCode};
@@ -22,7 +22,7 @@ fn receiver() -> Receiver {
 fn receive(receiver: &Receiver, query: Option<&str>, body: Bytes) -> Result<Event, Unhandled> {
     let mut collector = receiver.begin("POST", query, Some(body.len() as u64))?;
     collector.push(body)?;
-    receiver.accept(collector.finish())
+    block_on(receiver.accept(collector.finish()))
 }
 
 fn counting_echo(calls: Arc<AtomicUsize>) -> impl channeltalk_webhook::Handler {
@@ -132,7 +132,7 @@ fn unknown_and_drifted_events_reach_the_handler_and_are_acknowledged() {
 #[test]
 fn repeated_deliveries_are_handled_once_with_a_guard() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let r = receiver().with_deduplication(DeliveryGuard::new(100));
+    let r = receiver().with_deduplication(MemoryStore::default());
     let handler = counting_echo(calls.clone());
     for _ in 0..3 {
         let request = SampleEvent::user_message("hi")

@@ -123,14 +123,14 @@ fn bots_never_reach_the_handler_whatever_the_envelope_says() {
     for (name, body) in bodies {
         let (echo, calls) = deliver(&receiver(), body.clone());
         assert_eq!((echo, calls), (None, 0), "{name}");
-        let unhandled = receiver().accept(body.clone()).unwrap_err();
+        let unhandled = block_on(receiver().accept(body.clone())).unwrap_err();
         assert!(
             matches!(unhandled, Unhandled::Skipped(Skipped::BotMessage)),
             "{name}"
         );
         // With the filter off, the handler sees them (and this one answers: a loop).
         let open = receiver().with_policy(Policy::default().with_ignore_bot_messages(false));
-        assert!(open.accept(body).unwrap().is_from_bot(), "{name}");
+        assert!(block_on(open.accept(body)).unwrap().is_from_bot(), "{name}");
     }
 }
 

@@ -178,7 +178,7 @@ fuzz_target!(|data: &[u8]| {
         .map_err(channeltalk_webhook::Unhandled::from)
         .and_then(|mut collector| {
             collector.push(body.clone())?;
-            receiver.accept(collector.finish())
+            block_on(receiver.accept(collector.finish()))
         });
     let status = match received {
         Ok(_) => StatusCode::OK,
