@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use tracing::{Instrument, field};
 
 use crate::error::{ApiError, ConfigError, TransportKind};
+use crate::observe;
 use crate::rate_limit::RateLimit;
 use crate::retry::{Failure, RetryPolicy};
 
@@ -317,6 +318,7 @@ impl Client {
             let outcome = match builder.send().await {
                 Ok(response) => {
                     let status = response.status();
+                    observe::count_request(Some(status));
                     let rate_limit = RateLimit::from_headers(response.headers());
                     span.record("status", status.as_u16());
                     match response.bytes().await {
@@ -329,7 +331,10 @@ impl Client {
                         Err(error) => Err(error),
                     }
                 }
-                Err(error) => Err(error),
+                Err(error) => {
+                    observe::count_request(None);
+                    Err(error)
+                }
             };
             let (failure, error) = match outcome {
                 Ok(answer) if answer.status.is_success() => return Ok(answer),
@@ -343,6 +348,7 @@ impl Client {
                 Some(delay) => {
                     tracing::warn!(attempt, ?delay, error = %error, "Channel call failed; retrying");
                     tokio::time::sleep(delay).await;
+                    observe::count_retry();
                 }
                 None => {
                     tracing::warn!(attempt, error = %error, "Channel call failed");

@@ -39,6 +39,10 @@
 //! - Answers are read tolerantly: unknown fields and values never fail a call.
 //! - Each call is one `tracing` span `channel_api` (method, path template, attempt, status,
 //!   duration).
+//! - Metrics through the `metrics` facade (install any exporter): every HTTP request in
+//!   `channeltalk_api_requests_total{status}` ([`REQUESTS_METRIC`]: `2xx`, `3xx`, `4xx`,
+//!   `429`, `5xx`, or `error` when no answer came), every retry in
+//!   `channeltalk_api_retries_total` ([`RETRIES_METRIC`]).
 //!
 //! # Testing
 //!
@@ -51,6 +55,7 @@ mod endpoints;
 mod error;
 mod lenient;
 mod models;
+mod observe;
 mod page;
 mod rate_limit;
 mod retry;
@@ -69,6 +74,7 @@ pub use models::{
     Channel, ChannelView, GroupView, ManagerView, MessageView, NewWebhook, UserChatView, UserView,
     Webhook, WebhookUpdate,
 };
+pub use observe::{REQUESTS_METRIC, RETRIES_METRIC};
 pub use page::{MAX_PAGE_SIZE, Page, Pages, SortOrder};
 pub use rate_limit::RateLimit;
 pub use retry::RetryPolicy;

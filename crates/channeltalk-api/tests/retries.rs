@@ -305,3 +305,52 @@ async fn rate_limit_headers_are_readable_from_results_and_errors() {
     let error = fake.client().channel().await.unwrap_err();
     assert_eq!(error.rate_limit().unwrap().limit, Some(1000));
 }
+
+#[test]
+fn every_request_and_every_retry_is_counted() {
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    // The fake serves from its own thread; the client runs here, under the local recorder.
+    let fake = FakeChannel::builder().start_in_background().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let fast = RetryPolicy::default().base_delay(Duration::from_millis(1));
+    let client = fake.client_builder().retry(fast).build().unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            fake.fail_next(Fault::Status(503));
+            fake.fail_next(Fault::Drop);
+            assert_eq!(client.send(send()).await.unwrap().attempts, 3);
+            fake.fail_next(Fault::Status(400));
+            assert!(client.send(send()).await.is_err());
+        });
+    });
+    let mut counts: Vec<(String, String, u64)> = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .filter_map(|(key, _, _, value)| {
+            let DebugValue::Counter(count) = value else {
+                return None;
+            };
+            let labels: Vec<_> = key.key().labels().map(|l| l.value().to_owned()).collect();
+            Some((key.key().name().to_owned(), labels.join(","), count))
+        })
+        .collect();
+    counts.sort();
+    let expected: Vec<(String, String, u64)> = [
+        (channeltalk_api::REQUESTS_METRIC, "2xx", 1),
+        (channeltalk_api::REQUESTS_METRIC, "4xx", 1),
+        (channeltalk_api::REQUESTS_METRIC, "5xx", 1),
+        (channeltalk_api::REQUESTS_METRIC, "error", 1),
+        (channeltalk_api::RETRIES_METRIC, "", 2),
+    ]
+    .into_iter()
+    .map(|(name, label, count)| (name.to_owned(), label.to_owned(), count))
+    .collect();
+    assert_eq!(counts, expected);
+}
