@@ -59,6 +59,7 @@ mod rejection;
 mod reply;
 pub mod rich_text;
 pub mod router;
+mod target;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token;
@@ -75,6 +76,7 @@ pub use receiver::{Policy, Receiver};
 pub use rejection::{IgnoreReason, Rejection, require_post};
 pub use reply::{BOT_NAME_HEADER, BotName, BotNameError, QUICK_REPLY_HEADER, QuickReply, Reply};
 pub use router::Router;
+pub use target::ChatTarget;
 pub use token::{TOKEN_PARAMETER, TokenConfigError, TokenError, WebhookToken};
 
 /// Re-exported so adapters and users share the exact `http` and `bytes` versions.
