@@ -46,6 +46,9 @@ pub enum ChatTarget {
         group_id: String,
         /// The id of the message the thread hangs from.
         root_message_id: String,
+        /// Also show the message in the team chat itself (`broadcast=true`); `false` when read
+        /// from an event.
+        broadcast: bool,
     },
 }
 
@@ -69,12 +72,30 @@ impl ChatTarget {
         }
     }
 
-    /// The thread hanging from `root_message_id` in the team chat `group_id`.
+    /// The thread hanging from `root_message_id` in the team chat `group_id` (not broadcast).
     pub fn thread(group_id: impl Into<String>, root_message_id: impl Into<String>) -> Self {
         ChatTarget::Thread {
             group_id: group_id.into(),
             root_message_id: root_message_id.into(),
+            broadcast: false,
         }
+    }
+
+    /// For a thread, also shows the message in the team chat itself; other targets are
+    /// returned unchanged.
+    ///
+    /// ```
+    /// use channeltalk_webhook::ChatTarget;
+    ///
+    /// let target = ChatTarget::thread("1234", "m1").broadcast(true);
+    /// assert!(matches!(target, ChatTarget::Thread { broadcast: true, .. }));
+    /// assert_eq!(ChatTarget::group("1").broadcast(true), ChatTarget::group("1"));
+    /// ```
+    pub fn broadcast(mut self, on: bool) -> Self {
+        if let ChatTarget::Thread { broadcast, .. } = &mut self {
+            *broadcast = on;
+        }
+        self
     }
 
     /// Whether this is a conversation with a customer (as opposed to a team chat or thread).
@@ -94,7 +115,14 @@ impl fmt::Display for ChatTarget {
             ChatTarget::Thread {
                 group_id,
                 root_message_id,
-            } => write!(f, "thread {root_message_id} in team chat {group_id}"),
+                broadcast,
+            } => {
+                write!(f, "thread {root_message_id} in team chat {group_id}")?;
+                if *broadcast {
+                    f.write_str(" (also shown in the team chat)")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -292,6 +320,10 @@ mod tests {
             ChatTarget::thread("1", "m").to_string(),
             "thread m in team chat 1"
         );
+        assert_eq!(
+            ChatTarget::thread("1", "m").broadcast(true).to_string(),
+            "thread m in team chat 1 (also shown in the team chat)"
+        );
         assert!(ChatTarget::user_chat("c").is_user_chat());
         assert!(!ChatTarget::group("g").is_user_chat());
     }
@@ -322,7 +354,8 @@ mod tests {
             match target {
                 ChatTarget::UserChat(found) => prop_assert!(!group && found == chat_id),
                 ChatTarget::Group(found) => prop_assert!(group && found == chat_id),
-                ChatTarget::Thread { group_id, root_message_id } => {
+                ChatTarget::Thread { group_id, root_message_id, broadcast } => {
+                    prop_assert!(!broadcast);
                     prop_assert!(group && group_id == chat_id);
                     prop_assert_eq!(Some(root_message_id.clone()), root);
                     prop_assert!(root_message_id != id && is_root != Some(true));
