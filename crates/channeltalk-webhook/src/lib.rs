@@ -69,8 +69,9 @@ pub use dedup::DeliveryGuard;
 pub use event::{Entity, Event, ParseError, Refers};
 pub use handler::{Handler, SyncHandler, sync_handler};
 pub use model::{
-    Action, Block, Bot, Button, ChatType, EntityType, File, Group, Manager, Message, MessageState,
-    PersonType, Reaction, Timestamp, User, UserChat, UserChatState, UserType,
+    Action, Block, Bot, Button, ChatType, EntityType, File, Group, Manager, Message, MessageError,
+    MessageState, OutgoingMessage, PersonType, Reaction, Timestamp, User, UserChat, UserChatState,
+    UserType,
 };
 pub use receiver::{Policy, Receiver};
 pub use rejection::{IgnoreReason, Rejection, require_post};

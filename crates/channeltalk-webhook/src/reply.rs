@@ -5,12 +5,15 @@
 //! `Content-Type: application/json`, `x-quick-reply: true`, optionally `x-bot-name`, and a
 //! body `{"blocks":[…]}`.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{Response, StatusCode};
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
-use crate::model::{Block, Button};
+use crate::model::{Block, Button, OutgoingMessage};
 use crate::rich_text::RichText;
 
 /// The header that makes Channel post the response body into the chat.
@@ -18,17 +21,23 @@ pub const QUICK_REPLY_HEADER: HeaderName = HeaderName::from_static("x-quick-repl
 /// The header naming the bot the quick reply is shown from.
 pub const BOT_NAME_HEADER: HeaderName = HeaderName::from_static("x-bot-name");
 
-/// A bot name that can travel in the `x-bot-name` header: any UTF-8 (Korean, Japanese, emoji)
-/// without control characters, sent as raw UTF-8 bytes.
+/// A bot name that can travel in the `x-bot-name` header (and in the Open API's `?botName=`):
+/// any UTF-8 (Korean, Japanese, emoji) without control characters, sent as raw UTF-8 bytes.
+///
+/// Names known when the program is written need no error handling: [`BotName::from_static`]
+/// checks them at compile time in a `const`. Names read at run time go through
+/// [`BotName::new`].
 ///
 /// ```
 /// use channeltalk_webhook::BotName;
 ///
+/// const ECHO: BotName = BotName::from_static("EchoBot");
+/// assert_eq!(ECHO.as_str(), "EchoBot");
 /// assert!(BotName::new("상담봇").is_ok());
 /// assert!(BotName::new("Echo\r\nSet-Cookie: x").is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct BotName(String);
+pub struct BotName(Cow<'static, str>);
 
 /// A bot name that cannot be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,7 +71,32 @@ impl BotName {
                 position,
             });
         }
-        Ok(BotName(name))
+        Ok(BotName(Cow::Owned(name)))
+    }
+
+    /// A bot name written in the program, checked by the same rules as [`BotName::new`].
+    ///
+    /// In a `const` (`const BOT: BotName = BotName::from_static("EchoBot");`) a bad name stops
+    /// the build; elsewhere it panics on first use.
+    ///
+    /// # Panics
+    ///
+    /// When `name` is empty, only white space, or holds a control character.
+    ///
+    /// ```compile_fail
+    /// use channeltalk_webhook::BotName;
+    /// const BAD: BotName = BotName::from_static("Echo\nBot");
+    /// ```
+    pub const fn from_static(name: &'static str) -> Self {
+        match static_name_problem(name.as_bytes()) {
+            Some(StaticNameProblem::Empty) => {
+                panic!("BotName::from_static: the bot name is empty or only white space")
+            }
+            Some(StaticNameProblem::Control) => panic!(
+                "BotName::from_static: the bot name contains a control character (CR, LF, TAB, …), which HTTP headers cannot carry"
+            ),
+            None => BotName(Cow::Borrowed(name)),
+        }
     }
 
     /// The name.
@@ -73,6 +107,57 @@ impl BotName {
     fn header_value(&self) -> Option<HeaderValue> {
         // Checked in `new`: no control characters, so every byte is a valid header byte.
         HeaderValue::from_bytes(self.0.as_bytes()).ok()
+    }
+}
+
+enum StaticNameProblem {
+    Empty,
+    Control,
+}
+
+/// `BotName::new`'s rules in a `const fn`: decodes the (valid) UTF-8 by hand, since `chars()`
+/// is not available in constants.
+const fn static_name_problem(bytes: &[u8]) -> Option<StaticNameProblem> {
+    let mut index = 0;
+    let mut blank = true;
+    while index < bytes.len() {
+        let first = bytes[index] as u32;
+        let (code, width) = if first < 0x80 {
+            (first, 1)
+        } else if first < 0xE0 {
+            (((first & 0x1F) << 6) | (bytes[index + 1] as u32 & 0x3F), 2)
+        } else if first < 0xF0 {
+            (
+                ((first & 0x0F) << 12)
+                    | ((bytes[index + 1] as u32 & 0x3F) << 6)
+                    | (bytes[index + 2] as u32 & 0x3F),
+                3,
+            )
+        } else {
+            (
+                ((first & 0x07) << 18)
+                    | ((bytes[index + 1] as u32 & 0x3F) << 12)
+                    | ((bytes[index + 2] as u32 & 0x3F) << 6)
+                    | (bytes[index + 3] as u32 & 0x3F),
+                4,
+            )
+        };
+        let character = match char::from_u32(code) {
+            Some(character) => character,
+            None => return Some(StaticNameProblem::Control),
+        };
+        if !character.is_whitespace() {
+            blank = false;
+        }
+        if code < 0x20 || (code >= 0x7F && code <= 0x9F) {
+            return Some(StaticNameProblem::Control);
+        }
+        index += width;
+    }
+    if blank {
+        Some(StaticNameProblem::Empty)
+    } else {
+        None
     }
 }
 
@@ -102,15 +187,10 @@ impl TryFrom<&str> for BotName {
 /// assert!(response.body().starts_with(br#"{"blocks":[{"type":"text","value":"echo: &lt;b&gt;not bold&lt;/b&gt;"}"#));
 /// # Ok::<(), channeltalk_webhook::BotNameError>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuickReply {
-    #[serde(skip)]
     bot_name: Option<BotName>,
-    blocks: Vec<Block>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    buttons: Vec<Button>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    options: Vec<String>,
+    message: OutgoingMessage,
 }
 
 impl QuickReply {
@@ -132,12 +212,12 @@ impl QuickReply {
 
     /// Adds a text block (a `&str`/`String` is escaped; a [`RichText`] is used as built).
     pub fn text(self, text: impl Into<RichText>) -> Self {
-        self.block(Block::text(text))
+        self.map(|message| message.text(text))
     }
 
     /// Adds a code block, shown verbatim.
     pub fn code(self, language: Option<&str>, code: impl Into<String>) -> Self {
-        self.block(Block::code(language, code))
+        self.map(|message| message.code(language, code))
     }
 
     /// Adds a bullet list, one text block per item.
@@ -146,26 +226,28 @@ impl QuickReply {
         I: IntoIterator<Item = T>,
         T: Into<RichText>,
     {
-        self.block(Block::bullets(items))
+        self.map(|message| message.bullets(items))
     }
 
     /// Adds any block.
-    pub fn block(mut self, block: Block) -> Self {
-        self.blocks.push(block);
-        self
+    pub fn block(self, block: Block) -> Self {
+        self.map(|message| message.block(block))
     }
 
     /// Adds a button. Channel documents buttons for the Open API's message body; whether quick
     /// replies honour them is not confirmed.
-    pub fn button(mut self, button: Button) -> Self {
-        self.buttons.push(button);
-        self
+    pub fn button(self, button: Button) -> Self {
+        self.map(|message| message.button(button))
     }
 
     /// Adds a message option (`"silent"`, `"private"`, …). Documented for the Open API's message
     /// body; whether quick replies honour options is not confirmed.
-    pub fn option(mut self, option: impl Into<String>) -> Self {
-        self.options.push(option.into());
+    pub fn option(self, option: impl Into<String>) -> Self {
+        self.map(|message| message.option(option))
+    }
+
+    fn map(mut self, build: impl FnOnce(OutgoingMessage) -> OutgoingMessage) -> Self {
+        self.message = build(std::mem::take(&mut self.message));
         self
     }
 
@@ -176,13 +258,24 @@ impl QuickReply {
 
     /// The blocks.
     pub fn blocks(&self) -> &[Block] {
-        &self.blocks
+        self.message.blocks()
+    }
+
+    /// The message body, the same one the Open API's send takes.
+    pub fn message(&self) -> &OutgoingMessage {
+        &self.message
+    }
+
+    /// Splits the reply into its bot name and its message body (to post it later through the
+    /// Open API instead).
+    pub fn into_parts(self) -> (Option<BotName>, OutgoingMessage) {
+        (self.bot_name, self.message)
     }
 
     /// The JSON body: `{"blocks":[…]}` (with `buttons` / `options` when set).
     pub fn to_body(&self) -> Bytes {
         // Serializing these types cannot fail: every map key is a string.
-        serde_json::to_vec(self)
+        serde_json::to_vec(&self.message)
             .map(Bytes::from)
             .unwrap_or_default()
     }
@@ -197,6 +290,24 @@ impl QuickReply {
             headers.insert(BOT_NAME_HEADER, value);
         }
         response
+    }
+}
+
+impl From<OutgoingMessage> for QuickReply {
+    fn from(message: OutgoingMessage) -> Self {
+        QuickReply {
+            bot_name: None,
+            message,
+        }
+    }
+}
+
+/// The body only: the bot name travels in a header.
+impl Serialize for QuickReply {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.message.serialize_fields(&mut map)?;
+        map.end()
     }
 }
 
@@ -346,6 +457,51 @@ mod tests {
                 }
             );
         }
+    }
+
+    #[test]
+    fn static_names_follow_the_same_rules_as_runtime_names() {
+        const ECHO: BotName = BotName::from_static("EchoBot");
+        assert_eq!(ECHO, BotName::new("EchoBot").unwrap());
+        for name in [
+            "상담봇",
+            "チャットボット",
+            "Bot 🤖",
+            "é",
+            " a ",
+            "\u{3000}x",
+        ] {
+            assert!(static_name_problem(name.as_bytes()).is_none(), "{name:?}");
+            assert!(BotName::new(name).is_ok(), "{name:?}");
+        }
+        for name in [
+            "", " ", "\u{3000}", "\u{a0}\t", "a\rb", "a\u{85}", "a\u{7f}", "x\u{9f}",
+        ] {
+            assert!(static_name_problem(name.as_bytes()).is_some(), "{name:?}");
+            assert!(BotName::new(name).is_err(), "{name:?}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "control character")]
+    fn static_names_with_control_characters_panic() {
+        let _ = BotName::from_static(leak("Echo\nBot"));
+    }
+
+    fn leak(name: &str) -> &'static str {
+        Box::leak(name.to_owned().into_boxed_str())
+    }
+
+    #[test]
+    fn quick_reply_and_message_share_one_body() {
+        let reply = QuickReply::new().text("a").option("silent");
+        assert_eq!(
+            serde_json::to_vec(&reply).unwrap(),
+            reply.to_body().to_vec()
+        );
+        let (name, message) = reply.clone().into_parts();
+        assert!(name.is_none());
+        assert_eq!(QuickReply::from(message), reply);
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod block;
 mod enums;
 mod message;
 mod open_enum;
+mod outgoing;
 pub(crate) mod serde_util;
 mod team;
 mod timestamp;
@@ -18,6 +19,7 @@ pub use enums::{
     Action, ChatType, EntityType, MessageState, PersonType, Scope, UserChatState, UserType,
 };
 pub use message::{Button, File, Message, Reaction};
+pub use outgoing::{MAX_BUTTONS, MessageError, OutgoingMessage};
 pub use team::{Bot, Group, Manager};
 pub use timestamp::Timestamp;
 pub use user::User;

@@ -1,0 +1,75 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! Channel Talk (channel.io) Open API for bots: post answers later, read a chat's context,
+//! hand a chat to people, and manage webhooks.
+//!
+//! A quick reply must be written inside the webhook's HTTP response. A bot whose answer takes
+//! longer (a model call, a slow service, a person) answers the delivery with a plain 200 at
+//! once and posts its answer afterwards with [`Client::send`]. The message is built with the
+//! same builder as a quick reply ([`OutgoingMessage`], or a [`QuickReply`] turned into a
+//! [`Send`]), so blocks, escaping and limits are the same either way.
+//!
+//! ```no_run
+//! use channeltalk_api::{ChatTarget, Client, Send, SortOrder};
+//! use channeltalk_webhook::{BotName, model::OutgoingMessage};
+//!
+//! const BOT: BotName = BotName::from_static("EchoBot");
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::from_env()?;
+//! // Context: the chat's last 20 messages.
+//! let recent = client
+//!     .user_chat_messages("6512f0c2", SortOrder::Desc)
+//!     .limit(20)
+//!     .next_page()
+//!     .await?;
+//! // The answer, posted later; retried safely with one requestId.
+//! let message = OutgoingMessage::new().text("thanks, a person will take over");
+//! client.send(Send::new(ChatTarget::user_chat("6512f0c2"), message).bot_name(BOT)).await?;
+//! # let _ = recent; Ok(()) }
+//! ```
+//!
+//! # Reliability
+//!
+//! - Credentials travel in the `x-access-key` / `x-access-secret` headers; the secret is
+//!   never in `Debug`, logs or errors.
+//! - A 429 waits until `x-ratelimit-reset` (bounded); 5xx, timeouts and broken connections
+//!   back off with jitter; attempts and total time are bounded ([`RetryPolicy`]); other 4xx
+//!   are never retried. A send's `requestId` is made once and reused on every retry.
+//! - Answers are read tolerantly: unknown fields and values never fail a call.
+//! - Each call is one `tracing` span `channel_api` (method, path template, attempt, status,
+//!   duration).
+//!
+//! # Testing
+//!
+//! The `testing` feature adds [`testing::FakeChannel`], an in-process fake of the Open API on
+//! 127.0.0.1 that checks credentials, records requests, serves messages and webhooks from
+//! memory and can be scripted to fail.
+
+mod client;
+mod endpoints;
+mod error;
+mod lenient;
+mod models;
+mod page;
+mod rate_limit;
+mod retry;
+mod send;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use channeltalk_webhook::model::{OutgoingMessage, Scope};
+pub use channeltalk_webhook::{BotName, QuickReply};
+pub use client::{
+    ACCESS_KEY_HEADER, ACCESS_KEY_VAR, ACCESS_SECRET_HEADER, ACCESS_SECRET_VAR, ApiResponse,
+    BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT_VALUE,
+};
+pub use error::{ApiError, ConfigError, TransportKind};
+pub use models::{
+    Channel, ChannelView, GroupView, ManagerView, MessageView, NewWebhook, UserChatView, UserView,
+    Webhook, WebhookUpdate,
+};
+pub use page::{MAX_PAGE_SIZE, Page, Pages, SortOrder};
+pub use rate_limit::RateLimit;
+pub use retry::RetryPolicy;
+pub use send::{ChatTarget, Send};
