@@ -31,7 +31,6 @@ use crate::model::{ChatType, Message};
 /// # Ok::<(), channeltalk_webhook::ParseError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ChatTarget {
     /// A conversation with a customer, by its id (a message's `chatId` when `chatType` is
     /// `userChat`).
