@@ -35,7 +35,7 @@ pub const USER_AGENT_VALUE: &str = concat!("channeltalk-api/", env!("CARGO_PKG_V
 /// `Debug` shows the base URL and the access key, never the secret.
 ///
 /// ```no_run
-/// use channeltalk_api::{Client, ChatTarget, Send};
+/// use channeltalk_api::{Client, ChatTarget, SendMessage};
 /// use channeltalk_webhook::BotName;
 ///
 /// const BOT: BotName = BotName::from_static("EchoBot");
@@ -43,7 +43,7 @@ pub const USER_AGENT_VALUE: &str = concat!("channeltalk-api/", env!("CARGO_PKG_V
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::from_env()?; // CHANNEL_ACCESS_KEY, CHANNEL_ACCESS_SECRET
 /// let sent = client
-///     .send(Send::new(ChatTarget::user_chat("6512f0c2a1b2c3d4"), "echo: hi").bot_name(BOT))
+///     .send(SendMessage::new(ChatTarget::user_chat("6512f0c2a1b2c3d4"), "echo: hi").bot_name(BOT))
 ///     .await?;
 /// println!("posted {}", sent.message.as_ref().map_or("?", |m| m.id.as_str()));
 /// # Ok(()) }
@@ -210,18 +210,35 @@ impl Client {
     }
 
     /// Settings from `CHANNEL_ACCESS_KEY`, `CHANNEL_ACCESS_SECRET` and (optional)
-    /// `CHANNEL_API_BASE_URL`.
+    /// `CHANNEL_API_BASE_URL`. An empty variable counts as unset.
     pub fn builder_from_env() -> Result<ClientBuilder, ConfigError> {
-        let var = |name: &'static str| {
-            std::env::var(name)
-                .ok()
-                .filter(|value| !value.is_empty())
-                .ok_or(ConfigError::MissingVariable(name))
-        };
-        let builder = Client::builder(var(ACCESS_KEY_VAR)?, var(ACCESS_SECRET_VAR)?);
+        Client::builder_from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Client::builder_from_env`], reading the variables through `lookup` (a
+    /// configuration file, a secret store, a test).
+    ///
+    /// ```
+    /// use channeltalk_api::{Client, ConfigError};
+    ///
+    /// let vars = |name: &str| match name {
+    ///     "CHANNEL_ACCESS_KEY" => Some("key".to_owned()),
+    ///     _ => None,
+    /// };
+    /// let error = Client::builder_from_lookup(vars).unwrap_err();
+    /// assert!(matches!(error, ConfigError::MissingVariable("CHANNEL_ACCESS_SECRET")));
+    /// ```
+    pub fn builder_from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<ClientBuilder, ConfigError> {
+        let var = |name: &'static str| lookup(name).filter(|value| !value.is_empty());
+        let key = var(ACCESS_KEY_VAR).ok_or(ConfigError::MissingVariable(ACCESS_KEY_VAR))?;
+        let secret =
+            var(ACCESS_SECRET_VAR).ok_or(ConfigError::MissingVariable(ACCESS_SECRET_VAR))?;
+        let builder = Client::builder(key, secret);
         Ok(match var(BASE_URL_VAR) {
-            Ok(url) => builder.base_url(url),
-            Err(_) => builder,
+            Some(url) => builder.base_url(url),
+            None => builder,
         })
     }
 
@@ -565,6 +582,43 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(client.base_url(), "http://127.0.0.1:1");
+    }
+
+    #[test]
+    fn the_environment_gives_credentials_and_an_optional_base_url() {
+        let vars = |base: Option<&'static str>| {
+            move |name: &str| match name {
+                ACCESS_KEY_VAR => Some("k".to_owned()),
+                ACCESS_SECRET_VAR => Some("s".to_owned()),
+                BASE_URL_VAR => base.map(str::to_owned),
+                _ => None,
+            }
+        };
+        let client = Client::builder_from_lookup(vars(None))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), DEFAULT_BASE_URL);
+        let client = Client::builder_from_lookup(vars(Some("http://127.0.0.1:9")))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:9");
+        let client = Client::builder_from_lookup(vars(Some("")))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), DEFAULT_BASE_URL);
+        let missing = Client::builder_from_lookup(|_| Some(String::new())).unwrap_err();
+        assert!(matches!(
+            missing,
+            ConfigError::MissingVariable(ACCESS_KEY_VAR)
+        ));
+        assert!(
+            missing
+                .to_string()
+                .contains("CHANNEL_ACCESS_KEY is not set")
+        );
     }
 
     #[test]

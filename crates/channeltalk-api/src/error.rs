@@ -80,7 +80,10 @@ pub enum ApiError {
         attempts: u32,
     },
     /// No answer: a timeout, a refused or dropped connection, a TLS failure.
-    #[error("could not reach Channel after {attempts} attempt(s): {kind}: {source}")]
+    #[error(
+        "could not reach Channel after {attempts} attempt(s): {kind}: {}",
+        chain(source)
+    )]
     Transport {
         /// What went wrong.
         kind: TransportKind,
@@ -172,6 +175,21 @@ impl ApiError {
             ApiError::Unauthorized { .. } | ApiError::NotFound { .. } | ApiError::Refused { .. }
         )
     }
+}
+
+/// An error and its causes, `: `-separated (reqwest's own message alone says little).
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn message_suffix(message: &str) -> String {

@@ -7,10 +7,10 @@
 //! longer (a model call, a slow service, a person) answers the delivery with a plain 200 at
 //! once and posts its answer afterwards with [`Client::send`]. The message is built with the
 //! same builder as a quick reply ([`OutgoingMessage`], or a [`QuickReply`] turned into a
-//! [`Send`]), so blocks, escaping and limits are the same either way.
+//! [`SendMessage`]), so blocks, escaping and limits are the same either way.
 //!
 //! ```no_run
-//! use channeltalk_api::{ChatTarget, Client, Send, SortOrder};
+//! use channeltalk_api::{ChatTarget, Client, SendMessage, SortOrder};
 //! use channeltalk_webhook::{BotName, model::OutgoingMessage};
 //!
 //! const BOT: BotName = BotName::from_static("EchoBot");
@@ -25,7 +25,7 @@
 //!     .await?;
 //! // The answer, posted later; retried safely with one requestId.
 //! let message = OutgoingMessage::new().text("thanks, a person will take over");
-//! client.send(Send::new(ChatTarget::user_chat("6512f0c2"), message).bot_name(BOT)).await?;
+//! client.send(SendMessage::new(ChatTarget::user_chat("6512f0c2"), message).bot_name(BOT)).await?;
 //! # let _ = recent; Ok(()) }
 //! ```
 //!
@@ -42,7 +42,7 @@
 //!
 //! # Testing
 //!
-//! The `testing` feature adds [`testing::FakeChannel`], an in-process fake of the Open API on
+//! The `testing` feature adds `testing::FakeChannel`, an in-process fake of the Open API on
 //! 127.0.0.1 that checks credentials, records requests, serves messages and webhooks from
 //! memory and can be scripted to fail.
 
@@ -73,4 +73,4 @@ pub use models::{
 pub use page::{MAX_PAGE_SIZE, Page, Pages, SortOrder};
 pub use rate_limit::RateLimit;
 pub use retry::RetryPolicy;
-pub use send::{ChatTarget, Send};
+pub use send::{ChatTarget, SendMessage};

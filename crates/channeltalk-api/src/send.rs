@@ -1,10 +1,10 @@
-//! [`Send`]: a message to post later through the Open API, to a [`ChatTarget`] (the core's
-//! type, which also reads the target from an event).
+//! [`SendMessage`]: a message to post later through the Open API, to a [`ChatTarget`] (the
+//! core's type, which also reads the target from an event).
 //!
 //! The body is the core's [`OutgoingMessage`], the same one a quick reply carries, so a bot
 //! that moves an answer from the webhook's response to a later send changes nothing but the
 //! call. The bot name goes to `?botName=`; the `requestId` that lets Channel drop a repeated
-//! send is made once per [`Send`] and reused on every retry.
+//! send is made once per [`SendMessage`] and reused on every retry.
 
 use channeltalk_webhook::model::OutgoingMessage;
 use channeltalk_webhook::{BotName, QuickReply};
@@ -51,10 +51,10 @@ pub(crate) fn messages_path(target: &ChatTarget) -> (String, &'static str) {
 /// One logical message send: target, body, bot name and `requestId`.
 ///
 /// ```
-/// use channeltalk_api::{ChatTarget, Send};
+/// use channeltalk_api::{ChatTarget, SendMessage};
 /// use channeltalk_webhook::{BotName, model::OutgoingMessage, rich_text::RichText};
 ///
-/// let send = Send::new(
+/// let send = SendMessage::new(
 ///     ChatTarget::group_named("dev"),
 ///     OutgoingMessage::new().text(RichText::new().bold("deploy").text(" done")),
 /// )
@@ -63,18 +63,18 @@ pub(crate) fn messages_path(target: &ChatTarget) -> (String, &'static str) {
 /// assert_eq!(send.request_id(), "deploy-4711");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct Send {
+pub struct SendMessage {
     target: ChatTarget,
     message: OutgoingMessage,
     bot_name: Option<BotName>,
     request_id: String,
 }
 
-impl Send {
+impl SendMessage {
     /// A send of `message` (an [`OutgoingMessage`], or text: escaped into one block) to
     /// `target`, with a fresh random `requestId`.
     pub fn new(target: ChatTarget, message: impl Into<OutgoingMessage>) -> Self {
-        Send {
+        SendMessage {
             target,
             message: message.into(),
             bot_name: None,
@@ -85,9 +85,9 @@ impl Send {
     /// The same message a quick reply would have posted, with its bot name, sent to `target`.
     pub fn from_quick_reply(target: ChatTarget, reply: QuickReply) -> Self {
         let (bot_name, message) = reply.into_parts();
-        Send {
+        SendMessage {
             bot_name,
-            ..Send::new(target, message)
+            ..SendMessage::new(target, message)
         }
     }
 
@@ -121,7 +121,7 @@ impl Send {
 }
 
 /// `message.OpenMessageCreateRequest`: the message fields and `requestId`.
-struct Body<'a>(&'a Send);
+struct Body<'a>(&'a SendMessage);
 
 impl Serialize for Body<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -147,7 +147,7 @@ fn new_request_id() -> String {
 impl Client {
     /// Posts a message. Retries (bounded, per the client's [`RetryPolicy`](crate::RetryPolicy))
     /// carry the same `requestId`, so Channel can drop a repeat.
-    pub async fn send(&self, send: Send) -> Result<ApiResponse<MessageView>, ApiError> {
+    pub async fn send(&self, send: SendMessage) -> Result<ApiResponse<MessageView>, ApiError> {
         send.message.check()?;
         let (path, template) = messages_path(&send.target);
         let mut request = Request::new(Method::POST, template, path)
@@ -172,8 +172,8 @@ mod tests {
 
     #[test]
     fn request_ids_are_fresh_per_send_and_kept_by_clones() {
-        let first = Send::new(ChatTarget::user_chat("1"), "a");
-        let second = Send::new(ChatTarget::user_chat("1"), "a");
+        let first = SendMessage::new(ChatTarget::user_chat("1"), "a");
+        let second = SendMessage::new(ChatTarget::user_chat("1"), "a");
         assert_ne!(first.request_id, second.request_id);
         assert_eq!(first.request_id.len(), 32);
         assert_eq!(first.clone().request_id, first.request_id);
@@ -186,8 +186,8 @@ mod tests {
             .unwrap()
             .text("<hi>")
             .option("silent");
-        let send =
-            Send::from_quick_reply(ChatTarget::group("9"), reply.clone()).with_request_id("r1");
+        let send = SendMessage::from_quick_reply(ChatTarget::group("9"), reply.clone())
+            .with_request_id("r1");
         assert_eq!(send.bot_name.as_ref().map(BotName::as_str), Some("상담봇"));
         let mut expected: serde_json::Value = serde_json::from_slice(&reply.to_body()).unwrap();
         expected["requestId"] = "r1".into();

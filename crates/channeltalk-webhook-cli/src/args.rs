@@ -48,6 +48,13 @@ pub enum Command {
         after_help = "Example:\n  channeltalk-webhook sample --type message --person manager --chat group --text deploy > event.json"
     )]
     Sample(SampleArgs),
+    /// Manage the channel's webhooks through Channel's Open API: list, create, get, update
+    /// (and unblock), delete.
+    ///
+    /// Credentials come from CHANNEL_ACCESS_KEY and CHANNEL_ACCESS_SECRET (flags override).
+    /// Exit status: 0 done, 1 Channel refused (its status and message are printed), 2 usage or
+    /// connection error.
+    Webhooks(crate::webhooks::WebhooksArgs),
 }
 
 /// Arguments of `send`.
@@ -88,7 +95,7 @@ pub struct SendArgs {
 
     /// Playing the Open API too (--api-listen, --wait).
     #[command(flatten)]
-    pub api: crate::open_api::ApiArgs,
+    pub api: crate::open_api::ApiListenArgs,
 }
 
 /// Arguments of `sample`.

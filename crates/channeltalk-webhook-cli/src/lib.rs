@@ -83,15 +83,19 @@ mod error;
 mod event;
 mod open_api;
 mod render;
+mod webhooks;
 
 pub use args::{Chat, Cli, Command, EventArgs, EventType, Person, SampleArgs, SendArgs};
 pub use deliver::{Delivery, Outgoing, REDACTED, redacted_url, webhook_url};
 pub use error::CliError;
 pub use event::{build_event, describe_event, describe_file_event, read_event_file, sample_json};
 pub use open_api::{
-    ApiArgs, SLOW_ANSWER, exit_status_of, render_posted_parts, run_send, slow_answer_hint,
+    ApiListenArgs, SLOW_ANSWER, exit_status_of, render_posted_parts, run_send, slow_answer_hint,
 };
 pub use render::{Verdict, render_blocks, render_delivery, render_rich_text, render_view};
+pub use webhooks::{
+    ApiArgs, EXIT_REFUSED, WebhooksArgs, WebhooksCommand, WebhooksError, run_webhooks,
+};
 
 /// Exit status when Channel would count the delivery as successful.
 pub const EXIT_DELIVERED: u8 = 0;

@@ -31,7 +31,7 @@ const POLL_EVERY: Duration = Duration::from_millis(50);
 
 /// `send`'s options for playing the Open API too.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Args)]
-pub struct ApiArgs {
+pub struct ApiListenArgs {
     /// Also play Channel's Open API: serve a local fake of it at ADDR (e.g. 127.0.0.1:8090)
     /// while the event is delivered, accepting any non-empty credentials, and show every
     /// message the bot posts through it. Start the bot with CHANNEL_API_BASE_URL=http://ADDR.

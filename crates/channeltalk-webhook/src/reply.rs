@@ -110,6 +110,16 @@ impl BotName {
     }
 }
 
+/// Unicode's `White_Space` property, the set `char::is_whitespace` tests (which is not
+/// `const` in the supported Rust versions).
+const fn is_white_space(code: u32) -> bool {
+    matches!(
+        code,
+        0x09..=0x0D | 0x20 | 0x85 | 0xA0 | 0x1680 | 0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F
+            | 0x205F | 0x3000
+    )
+}
+
 enum StaticNameProblem {
     Empty,
     Control,
@@ -142,11 +152,7 @@ const fn static_name_problem(bytes: &[u8]) -> Option<StaticNameProblem> {
                 4,
             )
         };
-        let character = match char::from_u32(code) {
-            Some(character) => character,
-            None => return Some(StaticNameProblem::Control),
-        };
-        if !character.is_whitespace() {
+        if !is_white_space(code) {
             blank = false;
         }
         if code < 0x20 || (code >= 0x7F && code <= 0x9F) {
@@ -479,6 +485,15 @@ mod tests {
         ] {
             assert!(static_name_problem(name.as_bytes()).is_some(), "{name:?}");
             assert!(BotName::new(name).is_err(), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn the_const_white_space_set_is_unicodes() {
+        for code in 0..=0x10FFFF {
+            if let Some(character) = char::from_u32(code) {
+                assert_eq!(is_white_space(code), character.is_whitespace(), "{code:#x}");
+            }
         }
     }
 

@@ -12,8 +12,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use axum::routing::get;
-use channeltalk_api::Client;
 use channeltalk_api::later::{DrainReport, Later, ShutdownSignal};
+use channeltalk_api::{Client, SendMessage};
 use channeltalk_webhook::{BotName, Event, Receiver, WebhookToken, sync_handler};
 use tokio::net::TcpListener;
 
@@ -92,7 +92,7 @@ fn echo_later(event: &Event, later: &Later, client: &Client, delay: Duration) {
     let (Some(target), Some(text)) = (message.reply_target(), message.text()) else {
         return;
     };
-    let send = channeltalk_api::Send::new(target, format!("echo: {text}")).bot_name(BOT); // escaped
+    let send = SendMessage::new(target, format!("echo: {text}")).bot_name(BOT); // escaped
     let client = client.clone();
     later.spawn(async move {
         tokio::time::sleep(delay).await; // the slow work

@@ -10,13 +10,13 @@
 //!
 //! ```
 //! use channeltalk_api::testing::{FakeChannel, Fault};
-//! use channeltalk_api::{ChatTarget, Send};
+//! use channeltalk_api::{ChatTarget, SendMessage};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let fake = FakeChannel::start().await;
 //! fake.fail_next(Fault::Status(503));
 //! let client = fake.client();
-//! let sent = client.send(Send::new(ChatTarget::user_chat(FakeChannel::USER_CHAT_ID), "hi")).await.unwrap();
+//! let sent = client.send(SendMessage::new(ChatTarget::user_chat(FakeChannel::USER_CHAT_ID), "hi")).await.unwrap();
 //! assert_eq!(sent.attempts, 2);
 //! let posted = fake.posted_messages();
 //! assert_eq!(posted.len(), 1);
@@ -58,6 +58,13 @@ pub enum Fault {
     },
     /// This status with a JSON `{"message": …}` body.
     Status(u16),
+    /// This status and body (sent as `application/json`, whatever it holds).
+    Raw {
+        /// The status.
+        status: u16,
+        /// The body.
+        body: String,
+    },
     /// The normal answer, after this delay.
     Slow(Duration),
     /// Closes the connection without answering.
@@ -406,6 +413,18 @@ impl FakeChannel {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// Marks a webhook blocked, as Channel does after 100 failed deliveries in a row.
+    pub fn block_webhook(&self, id: &str) {
+        if let Some(webhook) = self.lock().store.webhook_mut(id) {
+            webhook["blocked"] = Value::Bool(true);
+            webhook["lastBlockedAt"] = serde_json::json!(
+                SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis())
+            );
+        }
     }
 
     /// The stored webhooks, as JSON.

@@ -86,6 +86,12 @@ async fn handle(request: Request<Incoming>, shared: Arc<Mutex<Shared>>) -> Resul
                 StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 json!({"message": "scripted failure of the fake Channel API"}),
             )),
+            Some(Fault::Raw { status, ref body }) => {
+                let mut answer = json_answer(StatusCode::OK, Value::Null);
+                *answer.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                *answer.body_mut() = Full::new(Bytes::from(body.clone()));
+                Some(answer)
+            }
             Some(Fault::Slow(_)) | None if !authorized => Some(json_answer(
                 StatusCode::UNAUTHORIZED,
                 json!({"message": "invalid x-access-key or x-access-secret"}),
@@ -187,19 +193,20 @@ impl Call<'_> {
             .map(|(_, value)| value.as_str())
     }
 
-    fn json(&self) -> Result<Map<String, Value>, Answer> {
+    fn json(&self) -> Option<Map<String, Value>> {
         match serde_json::from_slice::<Value>(self.body) {
-            Ok(Value::Object(body)) => Ok(body),
-            _ => Err(refuse(
-                StatusCode::BAD_REQUEST,
-                "the body must be a JSON object",
-            )),
+            Ok(Value::Object(body)) => Some(body),
+            _ => None,
         }
     }
 }
 
 fn refuse(status: StatusCode, message: &str) -> Answer {
     json_answer(status, json!({"message": message}))
+}
+
+fn bad_body() -> Answer {
+    refuse(StatusCode::BAD_REQUEST, "the body must be a JSON object")
 }
 
 fn not_found() -> Answer {
@@ -326,21 +333,21 @@ fn route(call: &Call<'_>, shared: &mut Shared) -> Answer {
         }
         (&Method::GET, ["webhooks"]) => list(call, "webhooks", &store.webhooks(), true),
         (&Method::POST, ["webhooks"]) => match call.json() {
-            Ok(body) => match missing_webhook_field(&body) {
+            Some(body) => match missing_webhook_field(&body) {
                 Some(field) => refuse(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     &format!("{field} is required"),
                 ),
                 None => ok(json!({"webhook": store.create_webhook(&Value::Object(body))})),
             },
-            Err(answer) => answer,
+            None => bad_body(),
         },
         (&Method::GET, ["webhooks", id]) => match store.webhook_mut(id) {
             Some(webhook) => ok(json!({"webhook": webhook})),
             None => not_found(),
         },
         (&Method::PATCH, ["webhooks", id]) => match call.json() {
-            Ok(body) => match store.webhook_mut(id) {
+            Some(body) => match store.webhook_mut(id) {
                 Some(webhook) => {
                     for (name, value) in body {
                         if !["id", "channelId", "token", "createdAt"].contains(&name.as_str()) {
@@ -351,7 +358,7 @@ fn route(call: &Call<'_>, shared: &mut Shared) -> Answer {
                 }
                 None => not_found(),
             },
-            Err(answer) => answer,
+            None => bad_body(),
         },
         (&Method::DELETE, ["webhooks", id]) => {
             if store.delete_webhook(id) {
@@ -474,9 +481,8 @@ fn post(call: &Call<'_>, shared: &mut Shared, target: ChatTarget, exists: bool) 
     if !exists {
         return not_found();
     }
-    let body = match call.json() {
-        Ok(body) => body,
-        Err(answer) => return answer,
+    let Some(body) = call.json() else {
+        return bad_body();
     };
     if let Some(problem) = message_problem(&body) {
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, &problem);
