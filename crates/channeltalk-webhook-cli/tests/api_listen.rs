@@ -3,14 +3,18 @@
 //! Open API the bot posts its echo to. Also the timing rules: a slow answer is flagged, and no
 //! answer within `--timeout` is a failed delivery.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use channeltalk_api::Client;
+use channeltalk_webhook::testing::SampleEvent;
 use channeltalk_webhook::{Receiver, WebhookToken};
 use channeltalk_webhook_cli::SLOW_ANSWER;
+
+mod common;
+use common::{assert_exit, read_request, run, serve_in_thread, stderr, stdout, temp_file};
 
 const TOKEN: &str = "s3cr3t+/=&é";
 
@@ -25,72 +29,40 @@ fn free_addr() -> SocketAddr {
 /// `echo-later`, served on its own runtime in a thread, posting its echoes to `api` after
 /// `delay`, with credentials the simulator's Open API accepts.
 fn echo_later(api: SocketAddr, delay: Duration) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
+    serve_in_thread(move |listener| {
+        let receiver = Receiver::new(WebhookToken::new(TOKEN).unwrap());
+        let client = Client::builder("any-key", "any-secret")
+            .base_url(format!("http://{api}"))
             .build()
             .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let receiver = Receiver::new(WebhookToken::new(TOKEN).unwrap());
-            let client = Client::builder("any-key", "any-secret")
-                .base_url(format!("http://{api}"))
-                .build()
-                .unwrap();
-            echo_later::serve(listener, receiver, client, delay, std::future::pending()).await
-        })
-    });
-    addr
+        echo_later::serve(listener, receiver, client, delay, std::future::pending())
+    })
 }
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_channeltalk-webhook"))
-        .args(args)
-        .env_remove("CHANNEL_WEBHOOK_TOKEN")
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
+/// `send` to `bot` with the simulator's Open API at `api`, watching for `wait` seconds.
+fn send_later(bot: SocketAddr, api: SocketAddr, wait: &str, extra: &[&str]) -> Output {
+    let (url, api) = (format!("http://{bot}/webhook"), api.to_string());
+    let mut args = vec![
+        "send",
+        "--url",
+        &url,
+        "--token",
+        TOKEN,
+        "--api-listen",
+        &api,
+    ];
+    args.extend_from_slice(&["--wait", wait]);
+    args.extend_from_slice(extra);
+    run(&args)
 }
 
 #[test]
 fn the_echo_posted_later_is_shown_with_its_delay() {
     let api = free_addr();
     let bot = echo_later(api, Duration::from_millis(100));
-    let url = format!("http://{bot}/webhook");
-    let api_arg = api.to_string();
-    let output = run(&[
-        "send",
-        "--url",
-        &url,
-        "--token",
-        TOKEN,
-        "--text",
-        "<b>hi</b>",
-        "--api-listen",
-        &api_arg,
-        "--wait",
-        "3",
-    ]);
+    let output = send_later(bot, api, "3", &["--text", "<b>hi</b>"]);
     assert_exit(&output, 0);
-    let out = text(&output.stdout);
+    let out = stdout(&output);
     assert!(
         out.starts_with(&format!(
             "Open API (local, any credentials) on http://{api}: start the bot with \
@@ -117,36 +89,20 @@ fn the_echo_posted_later_is_shown_with_its_delay() {
         "{out}"
     );
     assert!(!out.contains("Slow answer"), "{out}");
-    assert!(!text(&output.stderr).contains(TOKEN));
+    assert!(!stderr(&output).contains(TOKEN));
 }
 
 #[test]
 fn a_team_chat_thread_message_is_echoed_into_its_thread() {
     let api = free_addr();
     let bot = echo_later(api, Duration::ZERO);
-    let dir = std::env::temp_dir().join(format!("api-listen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("thread.json");
-    let event = channeltalk_webhook::testing::SampleEvent::manager_message("and staging?")
+    let event = SampleEvent::manager_message("and staging?")
         .in_team_chat()
         .with("/entity/rootMessageId", serde_json::json!("m-1"));
-    std::fs::write(&file, event.body()).unwrap();
-    let (url, api_arg) = (format!("http://{bot}/webhook"), api.to_string());
-    let output = run(&[
-        "send",
-        "--url",
-        &url,
-        "--token",
-        TOKEN,
-        "--file",
-        file.to_str().unwrap(),
-        "--api-listen",
-        &api_arg,
-        "--wait",
-        "2",
-    ]);
+    let file = temp_file("thread.json", event.body().as_bytes());
+    let output = send_later(bot, api, "2", &["--file", file.to_str().unwrap()]);
     assert_exit(&output, 0);
-    let out = text(&output.stdout);
+    let out = stdout(&output);
     assert!(
         out.contains("as EchoBot, to thread m-1 in team chat 1234:\n  echo: and staging?\n"),
         "{out}"
@@ -157,22 +113,9 @@ fn a_team_chat_thread_message_is_echoed_into_its_thread() {
 fn a_bot_message_gets_no_echo_and_the_summary_says_so() {
     let api = free_addr();
     let bot = echo_later(api, Duration::ZERO);
-    let (url, api_arg) = (format!("http://{bot}/webhook"), api.to_string());
-    let output = run(&[
-        "send",
-        "--url",
-        &url,
-        "--token",
-        TOKEN,
-        "--person",
-        "bot",
-        "--api-listen",
-        &api_arg,
-        "--wait",
-        "1",
-    ]);
+    let output = send_later(bot, api, "1", &["--person", "bot"]);
     assert_exit(&output, 0);
-    let out = text(&output.stdout);
+    let out = stdout(&output);
     assert!(!out.contains("Posted later"), "{out}");
     assert!(
         out.ends_with("Nothing posted through the Open API within 1 s of the answer.\n"),
@@ -181,43 +124,28 @@ fn a_bot_message_gets_no_echo_and_the_summary_says_so() {
 }
 
 #[test]
-fn a_busy_api_address_is_a_usage_error() {
+fn a_busy_api_address_and_wait_alone_are_usage_errors() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let output = run(&[
+    let base = [
         "send",
         "--url",
         "http://127.0.0.1:9/webhook",
         "--token",
         "T",
-        "--api-listen",
-        &addr,
-    ]);
-    assert_exit(&output, 2);
-    assert!(
-        text(&output.stderr).contains(&format!("could not serve the Open API on {addr}")),
-        "{}",
-        text(&output.stderr)
-    );
-}
-
-#[test]
-fn wait_needs_api_listen() {
-    let output = run(&[
-        "send",
-        "--url",
-        "http://127.0.0.1:9/webhook",
-        "--token",
-        "T",
-        "--wait",
-        "3",
-    ]);
-    assert_exit(&output, 2);
-    assert!(
-        text(&output.stderr).contains("--api-listen"),
-        "{}",
-        text(&output.stderr)
-    );
+    ];
+    for (extra, expected) in [
+        (
+            ["--api-listen", addr.as_str()],
+            format!("could not serve the Open API on {addr}"),
+        ),
+        (["--wait", "3"], "--api-listen".to_owned()),
+    ] {
+        let args: Vec<&str> = base.iter().copied().chain(extra).collect();
+        let output = run(&args);
+        assert_exit(&output, 2);
+        assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+    }
 }
 
 /// A bot that answers `200 ok` only after `delay`.
@@ -226,27 +154,9 @@ fn slow_bot(delay: Duration) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
-        let mut buffer = [0u8; 8192];
-        let mut request = Vec::new();
-        // Read the head and the declared body, then wait before answering.
-        while let Ok(read @ 1..) = stream.read(&mut buffer) {
-            request.extend_from_slice(&buffer[..read]);
-            let text = String::from_utf8_lossy(&request);
-            if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                let length = head
-                    .lines()
-                    .find_map(|line| {
-                        let (name, value) = line.split_once(':')?;
-                        name.eq_ignore_ascii_case("content-length")
-                            .then(|| value.trim().parse::<usize>().ok())?
-                    })
-                    .unwrap_or(0);
-                if body.len() >= length {
-                    break;
-                }
-            }
-        }
+        read_request(&mut stream);
         std::thread::sleep(delay);
+        // The simulator may have given up already.
         let _ = stream
             .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
     });
@@ -259,7 +169,7 @@ fn a_slow_answer_is_flagged_with_a_hint_to_answer_later() {
     let url = format!("http://{bot}/webhook");
     let output = run(&["send", "--url", &url, "--token", "T"]);
     assert_exit(&output, 0);
-    let out = text(&output.stdout);
+    let out = stdout(&output);
     assert!(out.contains("Slow answer: the bot took "), "{out}");
     assert!(
         out.contains("post the answer later through the Open API"),
@@ -273,7 +183,7 @@ fn no_answer_within_the_timeout_is_a_failed_delivery() {
     let url = format!("http://{bot}/webhook");
     let output = run(&["send", "--url", &url, "--token", "T", "--timeout", "1"]);
     assert_exit(&output, 1);
-    let err = text(&output.stderr);
+    let err = stderr(&output);
     assert!(err.contains("no answer from"), "{err}");
     assert!(err.contains("post the answer later"), "{err}");
 }

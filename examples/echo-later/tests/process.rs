@@ -138,22 +138,13 @@ impl Bot {
 
     /// Waits for the process to exit, and for its last lines.
     fn wait(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + GUARD;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                // The output threads end with the process: gather what is left.
-                while let Ok(line) = self.lines.recv_timeout(GUARD) {
-                    self.seen.push(line);
-                }
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the bot did not exit:\n{}",
-                self.output()
-            );
-            std::thread::sleep(Duration::from_millis(20));
+        let child = &mut self.child;
+        let status = poll_until("the bot to exit", || child.try_wait().unwrap());
+        // The output threads end with the process: gather what is left.
+        while let Ok(line) = self.lines.recv_timeout(GUARD) {
+            self.seen.push(line);
         }
+        status
     }
 }
 
@@ -192,17 +183,20 @@ fn agent() -> ureq::Agent {
 
 /// Waits until the fake holds `count` posted messages.
 fn wait_for_posts(fake: &FakeChannel, count: usize) -> Vec<PostedMessage> {
+    poll_until("the echoes to be posted", || {
+        let posted = fake.posted_messages();
+        (posted.len() >= count).then_some(posted)
+    })
+}
+
+/// Polls `check` until it gives a value; panics after [`GUARD`] (a hung test, not a timing).
+fn poll_until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + GUARD;
     loop {
-        let posted = fake.posted_messages();
-        if posted.len() >= count {
-            return posted;
+        if let Some(value) = check() {
+            return value;
         }
-        assert!(
-            Instant::now() < deadline,
-            "{} of {count} messages posted",
-            posted.len()
-        );
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
