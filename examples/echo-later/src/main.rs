@@ -25,6 +25,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(env_or("RUST_LOG", "info".to_owned()).unwrap_or_default())
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
