@@ -78,12 +78,12 @@ impl fmt::Debug for Client {
 /// use channeltalk_api::{Client, RetryPolicy};
 /// use std::time::Duration;
 ///
-/// let client = Client::builder("key", "secret")
+/// let client = Client::builder("key", "s3cr3t-value")
 ///     .base_url("http://127.0.0.1:9999")
 ///     .timeout(Duration::from_secs(5))
 ///     .retry(RetryPolicy::default().max_attempts(2))
 ///     .build()?;
-/// assert!(!format!("{client:?}").contains("secret\""));
+/// assert!(!format!("{client:?}").contains("s3cr3t-value"));
 /// # Ok::<(), channeltalk_api::ConfigError>(())
 /// ```
 pub struct ClientBuilder {
@@ -93,6 +93,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     retry: RetryPolicy,
+    env_proxy: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -104,11 +105,19 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
+            .field("env_proxy", &self.env_proxy)
             .finish()
     }
 }
 
 impl ClientBuilder {
+    /// Whether `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` (and `NO_PROXY`) apply, as in most
+    /// HTTP clients (default `true`; the test fake's clients turn it off).
+    pub fn env_proxy(mut self, enabled: bool) -> Self {
+        self.env_proxy = enabled;
+        self
+    }
+
     /// Sends requests to `url` instead of `https://api.channel.io` (a fake in tests).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
@@ -142,13 +151,14 @@ impl ClientBuilder {
         secret.set_sensitive(true);
         auth.insert(ACCESS_SECRET_HEADER, secret);
         auth.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()
-            .map_err(ConfigError::Http)?;
+            .redirect(reqwest::redirect::Policy::none());
+        if !self.env_proxy {
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(ConfigError::Http)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -206,6 +216,7 @@ impl Client {
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
+            env_proxy: true,
         }
     }
 

@@ -74,3 +74,8 @@ pub use page::{MAX_PAGE_SIZE, Page, Pages, SortOrder};
 pub use rate_limit::RateLimit;
 pub use retry::RetryPolicy;
 pub use send::{ChatTarget, SendMessage};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

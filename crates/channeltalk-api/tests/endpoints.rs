@@ -1,7 +1,7 @@
 //! Every endpoint against the fake Channel API over real HTTP on 127.0.0.1: the request's
 //! shape (method, path, query, headers, body) and the decoding of spec-shaped answers.
 
-use channeltalk_api::testing::{Collection, FAKE_ACCESS_KEY, FakeChannel, RecordedRequest};
+use channeltalk_api::testing::{Collection, FAKE_ACCESS_KEY, FakeChannel, Fault, RecordedRequest};
 use channeltalk_api::{
     BotName, ChatTarget, NewWebhook, OutgoingMessage, QuickReply, Scope, SendMessage, SortOrder,
     WebhookUpdate,
@@ -493,4 +493,56 @@ async fn webhooks_page_with_numeric_cursors_across_three_pages() {
         .await;
     assert_eq!(names.len(), 7);
     assert_eq!(names[6], "hook 6");
+}
+
+#[tokio::test]
+async fn paging_returns_every_element_exactly_once_for_any_count_and_page_size() {
+    for count in 0..=9 {
+        let fake = FakeChannel::start().await;
+        for index in 0..count {
+            fake.add_webhook(
+                &format!("{index}"),
+                "https://x.example/w",
+                &["userChat.opened"],
+            );
+        }
+        for limit in 1..=4 {
+            let names: Vec<String> = fake
+                .client()
+                .webhooks()
+                .limit(limit)
+                .collect_all()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|webhook| webhook.name.unwrap())
+                .collect();
+            let expected: Vec<String> = (0..count).map(|index| index.to_string()).collect();
+            assert_eq!(names, expected, "{count} webhooks, {limit} per page");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_cursor_or_an_empty_page_ends_the_list() {
+    let fake = FakeChannel::start().await;
+    let page = |id: &str, next: &str| Fault::Raw {
+        status: 200,
+        body: format!(r#"{{"webhooks":[{{"id":"{id}"}}],"next":{next}}}"#),
+    };
+    fake.fail_next(page("1", "5"));
+    fake.fail_next(page("2", "5"));
+    let webhooks = fake.client().webhooks().collect_all().await.unwrap();
+    assert_eq!(webhooks.len(), 2);
+    assert_eq!(fake.requests().len(), 2);
+
+    fake.clear_requests();
+    fake.fail_next(page("1", "7"));
+    fake.fail_next(Fault::Raw {
+        status: 200,
+        body: r#"{"webhooks":[],"next":8}"#.into(),
+    });
+    let webhooks = fake.client().webhooks().collect_all().await.unwrap();
+    assert_eq!(webhooks.len(), 1);
+    assert_eq!(fake.requests().len(), 2);
 }

@@ -27,6 +27,12 @@ fn request_ids(fake: &FakeChannel) -> Vec<String> {
         .collect()
 }
 
+/// The fake received `requests` requests and posted nothing.
+fn assert_nothing_posted_after(fake: &FakeChannel, requests: usize) {
+    assert_eq!(fake.requests().len(), requests);
+    assert!(fake.posted_messages().is_empty());
+}
+
 #[tokio::test]
 async fn a_429_waits_for_the_reset_then_succeeds_with_the_same_request_id() {
     let fake = FakeChannel::start().await;
@@ -61,8 +67,7 @@ async fn a_reset_beyond_the_bound_ends_the_call_with_the_reset_time() {
         error.to_string().contains("the window resets at"),
         "{error}"
     );
-    assert_eq!(fake.requests().len(), 1);
-    assert!(fake.posted_messages().is_empty());
+    assert_nothing_posted_after(&fake, 1);
 }
 
 #[tokio::test]
@@ -188,8 +193,7 @@ async fn attempts_are_bounded() {
         matches!(error, ApiError::Server { attempts: 3, .. }),
         "{error:?}"
     );
-    assert_eq!(fake.requests().len(), 3);
-    assert!(fake.posted_messages().is_empty());
+    assert_nothing_posted_after(&fake, 3);
 }
 
 #[tokio::test]

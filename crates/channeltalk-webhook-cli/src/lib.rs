@@ -21,6 +21,12 @@
 //! # Print an event, edit it, replay it:
 //! channeltalk-webhook sample --type message --text hi > event.json
 //! channeltalk-webhook send --url http://127.0.0.1:8080/webhook --token T --file event.json
+//!
+//! # Manage the channel's webhooks through Channel's Open API
+//! # (CHANNEL_ACCESS_KEY / CHANNEL_ACCESS_SECRET; exit 0 done, 1 refused by Channel, 2 usage or connection):
+//! channeltalk-webhook webhooks create --name bot --url https://bot.example.com/webhook --scope message.created.userChat
+//! channeltalk-webhook webhooks list
+//! channeltalk-webhook webhooks update 12345 --unblock
 //! ```
 //!
 //! Against the echo example (`CHANNEL_WEBHOOK_TOKEN=T cargo run -p core-direct`), the first

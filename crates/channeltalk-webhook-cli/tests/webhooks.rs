@@ -28,6 +28,16 @@ fn command(args: &[&str]) -> Command {
         .env_remove("CHANNEL_ACCESS_KEY")
         .env_remove("CHANNEL_ACCESS_SECRET")
         .env_remove("CHANNEL_API_BASE_URL");
+    for proxy in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        command.env_remove(proxy);
+    }
     command
 }
 

@@ -488,6 +488,16 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn static_and_runtime_names_agree(name in "\\PC{0,8}|[ \\t\\r\\n\\u{85}\\u{a0}\\u{3000}a-z]{0,6}") {
+            proptest::prop_assert_eq!(
+                static_name_problem(name.as_bytes()).is_none(),
+                BotName::new(name.clone()).is_ok()
+            );
+        }
+    }
+
     #[test]
     fn the_const_white_space_set_is_unicodes() {
         for code in 0..=0x10FFFF {

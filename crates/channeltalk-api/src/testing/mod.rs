@@ -348,7 +348,8 @@ impl FakeChannel {
         format!("http://{}", self.addr)
     }
 
-    /// A client builder for this fake with its credentials and quick retries (10 ms backoff).
+    /// A client builder for this fake with its credentials, quick retries (10 ms backoff) and
+    /// no proxy.
     pub fn client_builder(&self) -> ClientBuilder {
         let (key, secret) = match &self.credentials {
             Credentials::Exactly { key, secret } => (key.clone(), secret.clone()),
@@ -356,6 +357,7 @@ impl FakeChannel {
         };
         Client::builder(key, secret)
             .base_url(self.base_url())
+            .env_proxy(false)
             .retry(
                 RetryPolicy::default()
                     .base_delay(Duration::from_millis(10))
