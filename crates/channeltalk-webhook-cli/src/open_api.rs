@@ -30,7 +30,7 @@ pub const SLOW_ANSWER: Duration = Duration::from_secs(3);
 const POLL_EVERY: Duration = Duration::from_millis(50);
 
 /// `send`'s options for playing the Open API too.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Args)]
+#[derive(Clone, Debug, PartialEq, Eq, Args)]
 pub struct ApiListenArgs {
     /// Also play Channel's Open API: serve a local fake of it at ADDR (e.g. 127.0.0.1:8090)
     /// while the event is delivered, accepting any non-empty credentials, and show every
@@ -367,6 +367,35 @@ mod tests {
         let hint = slow_answer_hint(Duration::from_millis(3050));
         assert!(hint.contains("took 3.0 s"), "{hint}");
         assert!(hint.contains("post the answer later"), "{hint}");
+    }
+
+    #[test]
+    fn api_listen_takes_an_address_and_waits_5_s_by_default() {
+        use clap::Parser;
+        let parse = |extra: &[&str]| {
+            let base = [
+                "channeltalk-webhook",
+                "send",
+                "--url",
+                "http://h/",
+                "--token",
+                "T",
+            ];
+            crate::Cli::try_parse_from(base.iter().chain(extra))
+        };
+        let crate::Command::Send(send) =
+            parse(&["--api-listen", "127.0.0.1:8090"]).unwrap().command
+        else {
+            panic!("not send")
+        };
+        assert_eq!(
+            send.api.api_listen,
+            Some(SocketAddr::from(([127, 0, 0, 1], 8090)))
+        );
+        assert_eq!(send.api.wait, 5);
+        assert!(parse(&["--api-listen", "localhost"]).is_err());
+        assert!(parse(&["--api-listen", "127.0.0.1:1", "--wait", "3601"]).is_err());
+        assert!(parse(&["--wait", "1"]).is_err());
     }
 
     #[test]
