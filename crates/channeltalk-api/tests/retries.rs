@@ -44,6 +44,12 @@ async fn a_429_waits_for_the_reset_then_succeeds_with_the_same_request_id() {
     assert_eq!(sent.attempts, 2);
     assert_eq!(request_ids(&fake), [send.request_id(), send.request_id()]);
     assert_eq!(fake.posted_messages().len(), 1);
+    // The fake's window reset at the first whole second after the first request + 1 s: the
+    // retry did not come before it.
+    let seconds =
+        |at: std::time::SystemTime| at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let requests = fake.requests();
+    assert!(seconds(requests[1].at) > seconds(requests[0].at));
 }
 
 #[tokio::test]

@@ -87,6 +87,8 @@ pub struct RecordedRequest {
     pub body: Value,
     /// Whether the credential headers were right.
     pub authorized: bool,
+    /// When the fake received it.
+    pub at: SystemTime,
 }
 
 impl RecordedRequest {

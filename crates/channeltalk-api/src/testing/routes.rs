@@ -77,6 +77,7 @@ async fn handle(request: Request<Incoming>, shared: Arc<Mutex<Shared>>) -> Resul
             headers: recorded_headers(&parts.headers),
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
             authorized,
+            at: SystemTime::now(),
         });
         let fault = shared.faults.pop_front();
         let answer = match fault {
