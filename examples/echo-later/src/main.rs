@@ -13,13 +13,15 @@ use std::time::Duration;
 
 use axum::routing::get;
 use channeltalk_api::later::{DrainReport, Later, ShutdownSignal};
-use channeltalk_api::{Client, SendMessage};
+use channeltalk_api::{Client, RetryPolicy, SendMessage};
 use channeltalk_webhook::{BotName, Event, Receiver, WebhookToken, sync_handler};
 use tokio::net::TcpListener;
 
 const BOT: BotName = BotName::from_static("EchoBot");
 /// How long a shutdown waits for echoes in flight: less than the 30 s platforms usually allow.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long one echo may spend on retries: well inside the drain.
+const RETRY_BUDGET: Duration = Duration::from_secs(15);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -37,7 +39,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let client = Client::from_env()?; // CHANNEL_ACCESS_KEY, CHANNEL_ACCESS_SECRET, CHANNEL_API_BASE_URL
+    let client = Client::builder_from_env()? // CHANNEL_ACCESS_KEY, _SECRET, CHANNEL_API_BASE_URL
+        .retry(RetryPolicy::default().max_elapsed(RETRY_BUDGET))
+        .build()?;
     let token = match std::env::var("CHANNEL_WEBHOOK_TOKEN") {
         Ok(token) => token,
         Err(_) => {
