@@ -3,8 +3,8 @@
 //! Open API the bot posts its echo to. Also the timing rules: a slow answer is flagged, and no
 //! answer within `--timeout` is a failed delivery.
 
-use std::io::Write;
-use std::net::{SocketAddr, TcpListener};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::Output;
 use std::time::Duration;
 
@@ -150,6 +150,11 @@ fn a_busy_api_address_and_wait_alone_are_usage_errors() {
 
 /// A bot that answers `200 ok` only after `delay`.
 fn slow_bot(delay: Duration) -> SocketAddr {
+    raw_bot(delay, || {})
+}
+
+/// A bot that answers `200 ok` after `delay`, then runs `then`.
+fn raw_bot(delay: Duration, then: impl FnOnce() + Send + 'static) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -159,8 +164,37 @@ fn slow_bot(delay: Duration) -> SocketAddr {
         // The simulator may have given up already.
         let _ = stream
             .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+        drop(stream);
+        then();
     });
     addr
+}
+
+#[test]
+fn a_call_without_credentials_is_shown_as_refused() {
+    let api = free_addr();
+    let bot = raw_bot(Duration::ZERO, move || {
+        let mut stream = TcpStream::connect(api).unwrap();
+        stream
+            .write_all(
+                b"POST /open/v5/user-chats/c-2001/messages HTTP/1.1\r\nhost: api\r\n\
+                  content-type: application/json\r\ncontent-length: 2\r\n\
+                  connection: close\r\n\r\n{}",
+            )
+            .unwrap();
+        let _ = stream.read_to_end(&mut Vec::new());
+    });
+    let output = send_later(bot, api, "2", &[]);
+    assert_exit(&output, 0);
+    let out = stdout(&output);
+    assert!(
+        out.contains(
+            "Open API call refused (401): POST /open/v5/user-chats/c-2001/messages came without \
+             credentials; give the bot CHANNEL_ACCESS_KEY and CHANNEL_ACCESS_SECRET"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("Nothing posted through the Open API"), "{out}");
 }
 
 #[test]
