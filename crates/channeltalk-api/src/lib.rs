@@ -53,6 +53,7 @@
 mod client;
 mod endpoints;
 mod error;
+pub mod later;
 mod lenient;
 mod models;
 mod observe;

@@ -1,4 +1,5 @@
-//! [`SendMessage`]: a message to post later through the Open API, and [`ChatTarget`]: where.
+//! [`SendMessage`]: a message to post later through the Open API, to a [`ChatTarget`] (the
+//! core's type, which also reads the target from an event).
 //!
 //! The body is the core's [`OutgoingMessage`], the same one a quick reply carries, so a bot
 //! that moves an answer from the webhook's response to a later send changes nothing but the
@@ -15,80 +16,35 @@ use crate::client::{ApiResponse, Client, Request, segment};
 use crate::error::ApiError;
 use crate::models::MessageView;
 
-/// Where a message goes.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ChatTarget {
-    /// A conversation with a customer (a message's `chatId` when `chatType` is `userChat`).
-    UserChat(String),
-    /// A team chat by id (a message's `chatId` when `chatType` is `group`).
-    Group(String),
-    /// A team chat by name (`@name` in the path).
-    GroupNamed(String),
-    /// A thread of a team chat: the group and the thread's root message.
-    Thread {
-        /// The group id.
-        group_id: String,
-        /// The id of the thread's root message.
-        root_message_id: String,
-        /// Also show the reply in the team chat itself.
-        broadcast: bool,
-    },
-}
+pub use channeltalk_webhook::ChatTarget;
 
-impl ChatTarget {
-    /// A user chat.
-    pub fn user_chat(id: impl Into<String>) -> Self {
-        ChatTarget::UserChat(id.into())
-    }
-
-    /// A team chat by id.
-    pub fn group(id: impl Into<String>) -> Self {
-        ChatTarget::Group(id.into())
-    }
-
-    /// A team chat by name (without the `@`).
-    pub fn group_named(name: impl Into<String>) -> Self {
-        ChatTarget::GroupNamed(name.into())
-    }
-
-    /// A thread of a team chat.
-    pub fn thread(group_id: impl Into<String>, root_message_id: impl Into<String>) -> Self {
+/// The message path for `target`, and its template for logs.
+pub(crate) fn messages_path(target: &ChatTarget) -> (String, &'static str) {
+    match target {
+        ChatTarget::UserChat(id) => (
+            format!("/open/v5/user-chats/{}/messages", segment(id)),
+            "/open/v5/user-chats/{userChatId}/messages",
+        ),
+        ChatTarget::Group(id) => (
+            format!("/open/v5/groups/{}/messages", segment(id)),
+            "/open/v5/groups/{groupId}/messages",
+        ),
+        ChatTarget::GroupNamed(name) => (
+            format!("/open/v5/groups/@{}/messages", segment(name)),
+            "/open/v5/groups/@{groupName}/messages",
+        ),
         ChatTarget::Thread {
-            group_id: group_id.into(),
-            root_message_id: root_message_id.into(),
-            broadcast: false,
-        }
-    }
-
-    /// The message path, and its template for logs.
-    pub(crate) fn messages_path(&self) -> (String, &'static str) {
-        match self {
-            ChatTarget::UserChat(id) => (
-                format!("/open/v5/user-chats/{}/messages", segment(id)),
-                "/open/v5/user-chats/{userChatId}/messages",
+            group_id,
+            root_message_id,
+            ..
+        } => (
+            format!(
+                "/open/v5/groups/{}/threads/{}/messages",
+                segment(group_id),
+                segment(root_message_id)
             ),
-            ChatTarget::Group(id) => (
-                format!("/open/v5/groups/{}/messages", segment(id)),
-                "/open/v5/groups/{groupId}/messages",
-            ),
-            ChatTarget::GroupNamed(name) => (
-                format!("/open/v5/groups/@{}/messages", segment(name)),
-                "/open/v5/groups/@{groupName}/messages",
-            ),
-            ChatTarget::Thread {
-                group_id,
-                root_message_id,
-                ..
-            } => (
-                format!(
-                    "/open/v5/groups/{}/threads/{}/messages",
-                    segment(group_id),
-                    segment(root_message_id)
-                ),
-                "/open/v5/groups/{groupId}/threads/{messageId}/messages",
-            ),
-        }
+            "/open/v5/groups/{groupId}/threads/{messageId}/messages",
+        ),
     }
 }
 
@@ -193,7 +149,7 @@ impl Client {
     /// carry the same `requestId`, so Channel can drop a repeat.
     pub async fn send(&self, send: SendMessage) -> Result<ApiResponse<MessageView>, ApiError> {
         send.message.check()?;
-        let (path, template) = send.target.messages_path();
+        let (path, template) = messages_path(&send.target);
         let mut request = Request::new(Method::POST, template, path)
             .json(&Body(&send))
             .repeatable(true);
@@ -241,11 +197,11 @@ mod tests {
     #[test]
     fn paths_encode_ids_and_names() {
         assert_eq!(
-            ChatTarget::group_named("dev ops").messages_path().0,
+            messages_path(&ChatTarget::group_named("dev ops")).0,
             "/open/v5/groups/@dev%20ops/messages"
         );
         assert_eq!(
-            ChatTarget::thread("g", "m/1").messages_path().0,
+            messages_path(&ChatTarget::thread("g", "m/1")).0,
             "/open/v5/groups/g/threads/m%2F1/messages"
         );
     }

@@ -35,7 +35,11 @@ pub enum Command {
     /// failures in a row Channel blocks the webhook), and, for a quick reply (200 with
     /// `x-quick-reply: true`), the bot name and the message as Channel would post it.
     ///
-    /// Exit status: 0 delivered, 1 failed delivery, 2 usage, file or connection error.
+    /// With --api-listen, the simulator also serves a local Open API and shows every message the
+    /// bot posts through it within --wait seconds of the answer.
+    ///
+    /// Exit status: 0 delivered, 1 failed delivery (or no answer within --timeout), 2 usage,
+    /// file or connection error.
     #[command(
         after_help = "Example:\n  channeltalk-webhook send --url http://127.0.0.1:8080/webhook --token T --text hi"
     )]
@@ -93,6 +97,10 @@ pub struct SendArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+
+    /// Playing the Open API too (--api-listen, --wait).
+    #[command(flatten)]
+    pub api: crate::open_api::ApiListenArgs,
 }
 
 /// The envelope form of a built event: Channel names the model and the action in more than

@@ -50,8 +50,16 @@
 //! `NO_COLOR` is not set); links read `label <href>`, mentions `@name (manager 42)`.
 //!
 //! Exit status: 0 when Channel would count the delivery as successful, 1 when it would count a
-//! failure, 2 for a usage error, an unreadable or invalid `--file`, or a bot that cannot be
-//! reached or does not answer.
+//! failure (a 4xx or 5xx, or no answer within `--timeout`), 2 for a usage error, an unreadable
+//! or invalid `--file`, or a bot that cannot be reached.
+//!
+//! # Answering later
+//!
+//! With `--api-listen ADDR --wait SECS` the simulator plays both sides of Channel: it also
+//! serves a local Open API at ADDR (any non-empty credentials) and prints every message the bot
+//! posts through it within SECS of the delivery's answer, rendered like a quick reply and
+//! marked with its delay. Start the bot with `CHANNEL_API_BASE_URL=http://ADDR`. An answer
+//! slower than a few seconds is flagged with a hint to answer later instead.
 //!
 //! # Library
 //!
@@ -79,6 +87,7 @@ mod args;
 mod deliver;
 mod error;
 mod event;
+mod open_api;
 mod render;
 mod webhooks;
 
@@ -91,6 +100,9 @@ pub use event::{
     build_event, describe_envelope, describe_event, describe_file_event, read_event_file,
     sample_json, with_envelope,
 };
+pub use open_api::{
+    ApiListenArgs, SLOW_ANSWER, exit_status_of, render_posted_parts, run_send, slow_answer_hint,
+};
 pub use render::{Verdict, render_blocks, render_delivery, render_rich_text, render_view};
 pub use webhooks::{
     ApiArgs, EXIT_REFUSED, WebhooksArgs, WebhooksCommand, WebhooksError, run_webhooks,
@@ -101,4 +113,6 @@ pub const EXIT_DELIVERED: u8 = 0;
 /// Exit status when Channel would count the delivery as failed (a 4xx or 5xx answer).
 pub const EXIT_FAILED_DELIVERY: u8 = 1;
 /// Exit status for a usage error, a bad `--file`, or a bot that cannot be reached.
+///
+/// A bot that is reached but does not answer in time gets [`EXIT_FAILED_DELIVERY`].
 pub const EXIT_ERROR: u8 = 2;

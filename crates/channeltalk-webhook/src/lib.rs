@@ -50,6 +50,7 @@ mod reply;
 pub mod rich_text;
 mod router;
 mod store;
+mod target;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token;
@@ -66,6 +67,7 @@ pub use store::{
     FailOpen, ForgetFuture, MemoryStore, MessageIdStore, RecordFuture, Recorded,
     STORE_FAILURES_METRIC, StoreError,
 };
+pub use target::ChatTarget;
 pub use token::{TOKEN_PARAMETER, TokenConfigError, TokenError, WebhookToken};
 
 /// Re-exported so adapters and users share the exact `http` and `bytes` versions.

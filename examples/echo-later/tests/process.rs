@@ -1,0 +1,419 @@
+//! The `echo-later` binary as a process, against the fake Open API on 127.0.0.1: what a
+//! platform sees when it runs the bot, delivers to it and stops it.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use channeltalk_api::ChatTarget;
+use channeltalk_api::testing::{
+    Collection, FAKE_ACCESS_KEY, FAKE_ACCESS_SECRET, FakeChannel, Fault, PostedMessage,
+};
+use channeltalk_webhook::testing::SampleEvent;
+use serde_json::json;
+
+const TOKEN: &str = "s3cr3t-echo-later";
+/// Only a guard against a hung test: no assertion depends on how long anything takes.
+const GUARD: Duration = Duration::from_secs(60);
+
+/// The fake Channel Open API, on a thread of its own, knowing the chats the sample events
+/// are posted in.
+fn fake() -> FakeChannel {
+    let fake = FakeChannel::builder().start_in_background().unwrap();
+    fake.insert(
+        Collection::UserChats,
+        json!({"id": "c-2001", "userId": "u-1001"}),
+    );
+    fake.insert(
+        Collection::Groups,
+        json!({"id": "1234", "name": "dev", "title": "dev"}),
+    );
+    fake
+}
+
+/// A running `echo-later` process, its output gathered line by line.
+struct Bot {
+    child: Child,
+    addr: SocketAddr,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Bot {
+    /// Starts the bot against `fake` with `ECHO_DELAY_MS=delay_ms`, and waits until it listens.
+    fn start(fake: &FakeChannel, delay_ms: u64) -> Bot {
+        let mut command = bot_command();
+        command
+            .env("CHANNEL_ACCESS_KEY", FAKE_ACCESS_KEY)
+            .env("CHANNEL_ACCESS_SECRET", FAKE_ACCESS_SECRET)
+            .env("CHANNEL_API_BASE_URL", fake.base_url())
+            .env("CHANNEL_WEBHOOK_TOKEN", TOKEN)
+            .env("ECHO_DELAY_MS", delay_ms.to_string());
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (sender, lines) = mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if sender.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        let mut bot = Bot {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            lines,
+            seen: Vec::new(),
+        };
+        let line = bot.wait_for_line("echo-later listening on http://");
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.strip_suffix("/webhook"))
+            .unwrap();
+        bot.addr = addr.parse().unwrap();
+        bot
+    }
+
+    /// Waits for an output line containing `needle` and returns it.
+    fn wait_for_line(&mut self, needle: &str) -> String {
+        if let Some(line) = self.seen.iter().find(|line| line.contains(needle)) {
+            return line.clone();
+        }
+        let deadline = Instant::now() + GUARD;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("no line with {needle:?}; output so far:\n{}", self.output()),
+            }
+        }
+    }
+
+    fn output(&self) -> String {
+        self.seen.join("\n")
+    }
+
+    /// Posts `body` to `/webhook?token=…` as Channel does; returns the status, the
+    /// `x-quick-reply` header and the body.
+    fn deliver(&self, body: &str, token: &str) -> (u16, Option<String>, String) {
+        let url = format!("http://{}/webhook?token={token}", self.addr);
+        let mut response = agent()
+            .post(&url)
+            .header("content-type", "application/json")
+            .send(body)
+            .unwrap();
+        let quick = response
+            .headers()
+            .get("x-quick-reply")
+            .map(|value| value.to_str().unwrap().to_owned());
+        let status = response.status().as_u16();
+        (status, quick, response.body_mut().read_to_string().unwrap())
+    }
+
+    /// Sends SIGTERM, as a platform stopping the process does.
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit, and for its last lines.
+    fn wait(&mut self) -> ExitStatus {
+        let child = &mut self.child;
+        let status = poll_until("the bot to exit", || child.try_wait().unwrap());
+        // The output threads end with the process: gather what is left.
+        while let Ok(line) = self.lines.recv_timeout(GUARD) {
+            self.seen.push(line);
+        }
+        status
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        // A test that failed half-way must not leave the process behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The bot binary, with a clean environment for the variables it reads.
+fn bot_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_echo-later"));
+    for name in [
+        "CHANNEL_ACCESS_KEY",
+        "CHANNEL_ACCESS_SECRET",
+        "CHANNEL_API_BASE_URL",
+        "CHANNEL_WEBHOOK_TOKEN",
+        "ECHO_DELAY_MS",
+        "HOST",
+    ] {
+        command.env_remove(name);
+    }
+    command.env("PORT", "0").env("RUST_LOG", "info");
+    command
+}
+
+fn agent() -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(GUARD))
+        .build();
+    ureq::Agent::new_with_config(config)
+}
+
+/// Waits until the fake holds `count` posted messages.
+fn wait_for_posts(fake: &FakeChannel, count: usize) -> Vec<PostedMessage> {
+    poll_until("the echoes to be posted", || {
+        let posted = fake.posted_messages();
+        (posted.len() >= count).then_some(posted)
+    })
+}
+
+/// Polls `check` until it gives a value; panics after [`GUARD`] (a hung test, not a timing).
+fn poll_until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + GUARD;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_delivery_is_answered_before_the_echo_is_posted() {
+    let fake = fake();
+    // An hour of "slow work": the answer cannot wait for it.
+    let mut bot = Bot::start(&fake, 3_600_000);
+    let (status, quick_reply, body) = bot.deliver(&SampleEvent::user_message("hi").body(), TOKEN);
+    assert_eq!((status, quick_reply, body.as_str()), (200, None, "ok"));
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    let health = agent()
+        .get(&format!("http://{}/healthz", bot.addr))
+        .call()
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    // The echo is still pending: SIGKILL loses it, as the guide says.
+    bot.child.kill().unwrap();
+    assert!(!bot.wait().success());
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn echoes_go_to_the_chat_or_thread_of_the_message() {
+    let fake = fake();
+    let mut bot = Bot::start(&fake, 0);
+    let deliveries = [
+        SampleEvent::user_message("<b>hi</b> & bye"),
+        SampleEvent::manager_message("deploy?")
+            .in_team_chat()
+            .with_id("m-2"),
+        SampleEvent::manager_message("and staging?")
+            .in_team_chat()
+            .with_id("m-3")
+            .with("/entity/rootMessageId", json!("m-1"))
+            .with("/entity/threadKey", json!("thread-m-1")),
+    ];
+    let mut expected = Vec::new();
+    for (event, (target, path, text)) in deliveries.iter().zip([
+        (
+            ChatTarget::user_chat("c-2001"),
+            "/open/v5/user-chats/c-2001/messages",
+            "echo: &lt;b&gt;hi&lt;/b&gt; &amp; bye",
+        ),
+        (
+            ChatTarget::group("1234"),
+            "/open/v5/groups/1234/messages",
+            "echo: deploy?",
+        ),
+        (
+            ChatTarget::thread("1234", "m-1"),
+            "/open/v5/groups/1234/threads/m-1/messages",
+            "echo: and staging?",
+        ),
+    ]) {
+        let before = fake.posted_messages().len();
+        assert_eq!(bot.deliver(&event.body(), TOKEN).0, 200);
+        let posted = wait_for_posts(&fake, before + 1);
+        let message = &posted[before];
+        assert_eq!(message.target, target);
+        assert_eq!(message.bot_name.as_deref(), Some("EchoBot"));
+        assert_eq!(
+            message.body["blocks"],
+            json!([{"type": "text", "value": text}])
+        );
+        assert!(message.request_id.is_some());
+        expected.push(path);
+    }
+    let paths: Vec<String> = fake.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, expected);
+    let requests = fake.requests();
+    assert!(requests.iter().all(|r| r.method == "POST" && r.authorized));
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.query_value("botName") == Some("EchoBot"))
+    );
+    bot.terminate();
+    assert!(bot.wait().success(), "{}", bot.output());
+}
+
+#[test]
+fn bots_bad_tokens_and_other_events_post_nothing() {
+    let fake = fake();
+    let mut bot = Bot::start(&fake, 0);
+    for (body, token, status) in [
+        (SampleEvent::bot_message("echo: hi").body(), TOKEN, 200),
+        (SampleEvent::user_message("hi").body(), "wrong", 401),
+        (SampleEvent::user_message("hi").body(), "", 401),
+        (SampleEvent::user_chat_opened().body(), TOKEN, 200),
+        (SampleEvent::user_updated().body(), TOKEN, 200),
+        (
+            SampleEvent::user_message("x").without_text().body(),
+            TOKEN,
+            200,
+        ),
+        (
+            // A bot's message whatever the envelope calls it.
+            SampleEvent::bot_message("loop?")
+                .with("/type", json!("Message"))
+                .body(),
+            TOKEN,
+            200,
+        ),
+        (
+            "{\"event\":\"push\",\"type\":\"lead\",\"entity\":{}}".to_owned(),
+            TOKEN,
+            200,
+        ),
+    ] {
+        assert_eq!(bot.deliver(&body, token).0, status, "{body}");
+    }
+    // The drain waits for every background task, so after a clean exit nothing is pending.
+    bot.terminate();
+    assert!(bot.wait().success(), "{}", bot.output());
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    bot.wait_for_line("drained 0 background tasks");
+}
+
+#[test]
+fn rate_limits_and_server_errors_are_retried_with_one_request_id() {
+    let fake = fake();
+    fake.fail_next(Fault::RateLimited {
+        reset_after_secs: 1,
+    });
+    fake.fail_next(Fault::Status(503));
+    fake.fail_next(Fault::Status(500));
+    let mut bot = Bot::start(&fake, 0);
+    assert_eq!(
+        bot.deliver(&SampleEvent::user_message("hi").body(), TOKEN)
+            .0,
+        200
+    );
+    let posted = wait_for_posts(&fake, 1);
+    bot.wait_for_line("echo posted");
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    let ids: Vec<&serde_json::Value> = requests.iter().map(|r| &r.body["requestId"]).collect();
+    assert!(ids[0].is_string());
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_eq!(posted.len(), 1);
+    assert_eq!(
+        posted[0].request_id.as_ref(),
+        ids[0].as_str().map(str::to_owned).as_ref()
+    );
+    bot.terminate();
+    assert!(bot.wait().success(), "{}", bot.output());
+}
+
+#[test]
+fn sigterm_with_an_echo_pending_still_posts_it_and_exits_0() {
+    let fake = fake();
+    let mut bot = Bot::start(&fake, 3000);
+    let (status, _, _) = bot.deliver(&SampleEvent::user_message("hi").body(), TOKEN);
+    assert_eq!(status, 200);
+    assert!(
+        fake.posted_messages().is_empty(),
+        "the echo must still be pending"
+    );
+    bot.terminate();
+    bot.wait_for_line("SIGTERM: finishing the echoes in flight");
+    let status = bot.wait();
+    assert_eq!(status.code(), Some(0), "{}", bot.output());
+    let posted = fake.posted_messages();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0].text(), "echo: hi");
+    bot.wait_for_line("echo posted");
+    bot.wait_for_line("drained 1 background task in");
+}
+
+#[test]
+fn missing_credentials_fail_at_start_naming_the_variable() {
+    for (missing, present) in [
+        ("CHANNEL_ACCESS_KEY", "CHANNEL_ACCESS_SECRET"),
+        ("CHANNEL_ACCESS_SECRET", "CHANNEL_ACCESS_KEY"),
+    ] {
+        let output = bot_command()
+            .env(present, "set")
+            .env("CHANNEL_WEBHOOK_TOKEN", TOKEN)
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("{missing} is not set")),
+            "{stderr}"
+        );
+        assert!(String::from_utf8(output.stdout).unwrap().is_empty());
+    }
+}
+
+#[test]
+fn an_unset_token_is_generated_randomly_and_printed() {
+    let fake = fake();
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let mut child = bot_command()
+            .env("CHANNEL_ACCESS_KEY", FAKE_ACCESS_KEY)
+            .env("CHANNEL_ACCESS_SECRET", FAKE_ACCESS_SECRET)
+            .env("CHANNEL_API_BASE_URL", fake.base_url())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let token = line
+            .trim()
+            .strip_prefix("CHANNEL_WEBHOOK_TOKEN is not set; generated token: ")
+            .unwrap_or_else(|| panic!("{line}"))
+            .to_owned();
+        assert_eq!(token.len(), 32);
+        tokens.push(token);
+    }
+    assert_ne!(tokens[0], tokens[1]);
+}
