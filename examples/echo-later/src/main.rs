@@ -3,18 +3,30 @@
 //! through Channel's Open API. On SIGTERM or SIGINT the bot stops taking deliveries, waits for
 //! the echoes still in flight, and exits 0.
 //!
+//! Several replicas can run behind a load balancer: a message Channel delivers again, to any
+//! of them, is echoed once. They recognise repeats through the message ids they share in
+//! Redis (`CHANNEL_DEDUP_URL`); without it each keeps its own in memory. If Redis cannot
+//! answer, deliveries go on as first ones (a possible double echo beats a lost one).
+//! `GET /healthz` is for the load balancer, `GET /metrics` (Prometheus text) for monitoring.
+//!
 //! Environment: `CHANNEL_ACCESS_KEY`, `CHANNEL_ACCESS_SECRET` (required),
 //! `CHANNEL_API_BASE_URL` (`https://api.channel.io`), `CHANNEL_WEBHOOK_TOKEN` (generated and
-//! printed when unset), `HOST` (127.0.0.1), `PORT` (8080), `ECHO_DELAY_MS` (1000).
+//! printed when unset), `HOST` (127.0.0.1), `PORT` (8080), `ECHO_DELAY_MS` (1000),
+//! `CHANNEL_DEDUP_URL` (`redis://host:port`, shared by the replicas; unset: in memory).
 
 use std::future::Future;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::routing::get;
 use channeltalk_api::later::{DrainReport, Later, ShutdownSignal};
 use channeltalk_api::{Client, RetryPolicy, SendMessage};
-use channeltalk_webhook::{BotName, Event, Receiver, WebhookToken, sync_handler};
+use channeltalk_webhook::{
+    BotName, Event, HANDLER_DURATION_METRIC, MemoryStore, Receiver, WebhookToken, sync_handler,
+};
+use channeltalk_webhook_redis::RedisStore;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
 const BOT: BotName = BotName::from_static("EchoBot");
@@ -54,6 +66,17 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let receiver = Receiver::new(WebhookToken::new(token)?);
+    // Repeated deliveries are recognised: through Redis for replicas, else in this process.
+    let receiver = match std::env::var("CHANNEL_DEDUP_URL") {
+        Ok(url) => {
+            // Lazy: a replica starts even while Redis is down (it then fails open). The URL
+            // may hold a password: never print it.
+            let store = RedisStore::builder(url).connect_lazy()?;
+            println!("message ids shared through Redis (CHANNEL_DEDUP_URL)");
+            receiver.with_deduplication(store)
+        }
+        Err(_) => receiver.with_deduplication(MemoryStore::default()),
+    };
     let delay = Duration::from_millis(env_or("ECHO_DELAY_MS", 1000)?);
     let host = env_or("HOST", std::net::IpAddr::from([127, 0, 0, 1]))?;
     let signal = ShutdownSignal::install()?; // from here on, SIGTERM drains instead of killing
@@ -67,7 +90,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Serves `POST /webhook` and `GET /healthz` until `stop`, then waits for the echoes in flight.
+/// Serves `POST /webhook`, `GET /healthz` and `GET /metrics` until `stop`, then waits for the
+/// echoes in flight.
 pub async fn serve(
     listener: TcpListener,
     receiver: Receiver,
@@ -80,8 +104,10 @@ pub async fn serve(
         let later = later.clone();
         sync_handler(move |event: Event| echo_later(&event, &later, &client, delay))
     };
+    let metrics = prometheus();
     let app = channeltalk_webhook_axum::router("/webhook", receiver, handler)
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(move || async move { metrics.render() }));
     axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await?;
@@ -107,6 +133,33 @@ fn echo_later(event: &Event, later: &Later, client: &Client, delay: Duration) {
             Err(error) => tracing::error!(%target, %error, "echo not posted"),
         }
     });
+}
+
+/// The Prometheus recorder of this process, installed on first use: every metric of the SDK
+/// (deliveries, handler times, store failures, Open API requests and retries), rendered as
+/// text by `GET /metrics`. Histograms get buckets; a task keeps them from growing unbounded.
+fn prometheus() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let seconds = [0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0];
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full(HANDLER_DURATION_METRIC.into()), &seconds)
+                .expect("buckets are not empty");
+            let handle = builder.install_recorder().unwrap_or_else(|error| {
+                tracing::warn!(%error, "no Prometheus recorder: /metrics stays empty");
+                PrometheusBuilder::new().build_recorder().handle()
+            });
+            let upkeep = handle.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    upkeep.run_upkeep();
+                }
+            });
+            handle
+        })
+        .clone()
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
