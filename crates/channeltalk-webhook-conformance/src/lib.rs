@@ -37,3 +37,8 @@ mod readme {}
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide.md")]
 mod guide {}
+
+/// The replicas chapter's code, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/replicas.md")]
+mod replicas {}
