@@ -31,6 +31,17 @@
 //! 100 failed deliveries in a row. The statuses of every outcome are in the one table of
 //! `docs/protocol.md` (in the repository), decided in [`Rejection`] and [`Unhandled`].
 //!
+//! # Replicas, metrics and traces
+//!
+//! [`Receiver::with_deduplication`] recognises repeated deliveries of a message through a
+//! [`MessageIdStore`] ([`MemoryStore`] in one process, a shared one such as
+//! `channeltalk-webhook-redis` for replicas), failing open when the store cannot answer. Each
+//! delivery is counted once in `channeltalk_webhook_deliveries_total{outcome}` ([`Outcome`])
+//! through the [`metrics`] facade (no exporter here: the application installs one), the
+//! handler's run time in `channeltalk_webhook_handler_duration_seconds`, and each delivery is
+//! one `tracing` span `webhook_delivery` with its message id, chat type and outcome. The
+//! repository's `docs/replicas.md` lists every metric.
+//!
 //! # Stability
 //!
 //! Channel adds fields, event types and enum values without notice. Models are

@@ -76,7 +76,7 @@ pub enum Skipped {
 ///
 /// let receiver = Receiver::new(WebhookToken::new("t")?);
 /// let bot = r#"{"type":"message","entity":{"id":"m1","personType":"bot","plainText":"hi"}}"#;
-/// let outcome = receiver.accept(bot.into()).unwrap_err();
+/// let outcome = channeltalk_webhook::testing::block_on(receiver.accept(bot.into())).unwrap_err();
 /// assert!(matches!(outcome, Unhandled::Skipped(Skipped::BotMessage)));
 /// assert!(outcome.is_acknowledged());
 /// assert_eq!(outcome.into_response().body(), "ok");
