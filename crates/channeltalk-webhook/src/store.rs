@@ -370,7 +370,6 @@ mod tests {
     use super::*;
     use futures_util::FutureExt;
     use std::io;
-    use std::sync::atomic::AtomicUsize;
 
     fn now_or_never<T>(future: impl Future<Output = T>) -> T {
         future
@@ -458,124 +457,12 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_forget_is_counted_and_goes_on() {
-        let flaky = Flaky::default();
-        let guard = FailOpen::new(flaky.clone());
-        assert_eq!(now_or_never(guard.record("a")), Recorded::First);
-        flaky.down.store(true, Ordering::Relaxed);
-        let logs = with_logs(|| now_or_never(guard.forget("a")));
-        assert!(
-            logs.text().contains("did not answer within"),
-            "{}",
-            logs.text()
-        );
-        flaky.down.store(false, Ordering::Relaxed);
-        // Not forgotten: the store could not be told.
-        assert_eq!(now_or_never(guard.record("a")), Recorded::Repeat);
-        now_or_never(guard.forget("a"));
-        assert_eq!(now_or_never(guard.record("a")), Recorded::First);
-    }
-
-    #[test]
     fn debug_shows_settings_not_ids() {
         let store = MemoryStore::new(5, Duration::from_secs(1));
         store.record_at("secret-looking-id", Instant::now());
         let debug = format!("{store:?}");
         assert!(debug.contains("capacity: 5"), "{debug}");
         assert!(!debug.contains("secret-looking-id"), "{debug}");
-    }
-
-    /// A store that fails while `down` is set, and otherwise delegates to memory.
-    #[derive(Clone, Default)]
-    struct Flaky {
-        down: Arc<AtomicBool>,
-        calls: Arc<AtomicUsize>,
-        memory: MemoryStore,
-    }
-
-    impl MessageIdStore for Flaky {
-        fn record<'a>(&'a self, id: &'a str) -> RecordFuture<'a> {
-            self.calls.fetch_add(1, Ordering::Relaxed);
-            if self.down.load(Ordering::Relaxed) {
-                let refused = io::Error::new(io::ErrorKind::ConnectionRefused, "refused");
-                return Box::pin(ready(Err(StoreError::unavailable(refused))));
-            }
-            self.memory.record(id)
-        }
-
-        fn forget<'a>(&'a self, id: &'a str) -> ForgetFuture<'a> {
-            self.calls.fetch_add(1, Ordering::Relaxed);
-            if self.down.load(Ordering::Relaxed) {
-                return Box::pin(ready(Err(StoreError::TimedOut(Duration::from_millis(1)))));
-            }
-            self.memory.forget(id)
-        }
-    }
-
-    /// Collects everything a `fmt` subscriber writes.
-    #[derive(Clone, Default)]
-    struct Logs(Arc<Mutex<Vec<u8>>>);
-
-    impl io::Write for Logs {
-        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Logs {
-        fn text(&self) -> String {
-            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-        }
-        fn count(&self, needle: &str) -> usize {
-            self.text().matches(needle).count()
-        }
-    }
-
-    fn with_logs(run: impl FnOnce()) -> Logs {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .finish();
-        tracing::subscriber::with_default(subscriber, run);
-        logs
-    }
-
-    #[test]
-    fn a_failing_store_goes_on_and_warns_once_per_outage() {
-        let flaky = Flaky::default();
-        let guard = FailOpen::new(flaky.clone());
-        let logs = with_logs(|| {
-            assert_eq!(now_or_never(guard.record("a")), Recorded::First);
-            flaky.down.store(true, Ordering::Relaxed);
-            // Down: every delivery goes on, even a repeated one, with one warning.
-            for _ in 0..3 {
-                assert_eq!(now_or_never(guard.record("a")), Recorded::First);
-            }
-            assert_eq!(now_or_never(guard.clone().record("b")), Recorded::First);
-            flaky.down.store(false, Ordering::Relaxed);
-            assert_eq!(now_or_never(guard.record("a")), Recorded::Repeat);
-            assert_eq!(now_or_never(guard.record("a")), Recorded::Repeat);
-            // A second outage warns again.
-            flaky.down.store(true, Ordering::Relaxed);
-            assert_eq!(now_or_never(guard.record("a")), Recorded::First);
-            assert_eq!(now_or_never(guard.record("a")), Recorded::First);
-        });
-        assert_eq!(flaky.calls.load(Ordering::Relaxed), 9);
-        assert_eq!(logs.count(" WARN "), 2, "{}", logs.text());
-        assert_eq!(logs.count("message id store cannot answer"), 2);
-        assert_eq!(logs.count("message id store answers again"), 1);
-        assert!(
-            logs.text().contains("could not answer: refused"),
-            "the warning carries the cause: {}",
-            logs.text()
-        );
     }
 
     #[test]
@@ -588,43 +475,6 @@ mod tests {
         let recording = guard.record("a");
         assert_send(&recording);
         assert_eq!(now_or_never(recording), Recorded::First);
-    }
-
-    #[test]
-    fn a_store_that_answers_logs_nothing() {
-        let guard = FailOpen::new(MemoryStore::default());
-        let logs = with_logs(|| {
-            assert_eq!(now_or_never(guard.record("a")), Recorded::First);
-            assert_eq!(now_or_never(guard.record("a")), Recorded::Repeat);
-        });
-        assert_eq!(logs.text(), "");
-    }
-
-    #[test]
-    fn every_failure_is_counted() {
-        use metrics_util::debugging::{DebugValue, DebuggingRecorder};
-
-        let recorder = DebuggingRecorder::new();
-        let snapshotter = recorder.snapshotter();
-        let flaky = Flaky::default();
-        let guard = FailOpen::new(flaky.clone());
-        metrics::with_local_recorder(&recorder, || {
-            assert_eq!(now_or_never(guard.record("a")), Recorded::First);
-            flaky.down.store(true, Ordering::Relaxed);
-            for _ in 0..3 {
-                assert_eq!(now_or_never(guard.record("a")), Recorded::First);
-            }
-        });
-        let counters: Vec<_> = snapshotter
-            .snapshot()
-            .into_vec()
-            .into_iter()
-            .map(|(key, _, _, value)| (key.key().name().to_owned(), value))
-            .collect();
-        assert_eq!(
-            counters,
-            [(STORE_FAILURES_METRIC.to_owned(), DebugValue::Counter(3))]
-        );
     }
 
     #[test]

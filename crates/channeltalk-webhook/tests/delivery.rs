@@ -2,19 +2,20 @@
 //! way in, the handler's run time, one span with the message id, chat type and outcome (never
 //! the token), and the message id store used fail-open, a panicked handler's id forgotten.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::future::ready;
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
 use channeltalk_webhook::{
-    DELIVERIES_METRIC, Event, ForgetFuture, HANDLER_DURATION_METRIC, MemoryStore, MessageIdStore,
-    Outcome, QuickReply, Receiver, RecordFuture, Reply, STORE_FAILURES_METRIC, StoreError,
-    WebhookToken, sync_handler,
+    DELIVERIES_METRIC, Event, HANDLER_DURATION_METRIC, MemoryStore, Outcome, QuickReply, Receiver,
+    Reply, STORE_FAILURES_METRIC, WebhookToken, sync_handler,
 };
+use common::{Flaky, with_logs};
 use http::{Request, StatusCode};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 
@@ -185,33 +186,6 @@ fn the_step_by_step_and_extractor_ways_count_what_the_core_decides() {
     assert_eq!(counts, expected);
 }
 
-/// Collects what a `fmt` subscriber writes, span closings included.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-fn with_logs(run: impl FnOnce()) -> String {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::DEBUG)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .finish();
-    tracing::subscriber::with_default(subscriber, run);
-    String::from_utf8(logs.0.lock().unwrap().clone()).unwrap()
-}
-
 #[test]
 fn each_delivery_has_one_span_with_its_message_id_chat_type_and_outcome() {
     let receiver = receiver().with_deduplication(MemoryStore::default());
@@ -223,7 +197,8 @@ fn each_delivery_has_one_span_with_its_message_id_chat_type_and_outcome() {
             .in_team_chat()
             .with_id("team-1");
         block_on(receiver.handle(team.request(&target()), &echo()));
-    });
+    })
+    .text();
     let closed: Vec<&str> = logs
         .lines()
         .filter(|line| line.contains("webhook_delivery{") && line.contains(" close "))
@@ -258,29 +233,6 @@ fn each_delivery_has_one_span_with_its_message_id_chat_type_and_outcome() {
         "{logs}"
     );
     assert!(!logs.contains(TOKEN), "{logs}");
-}
-
-/// A store that fails while `down` is set, and counts what it was asked.
-#[derive(Clone, Default)]
-struct Flaky {
-    down: Arc<AtomicBool>,
-    forgotten: Arc<AtomicUsize>,
-    memory: MemoryStore,
-}
-
-impl MessageIdStore for Flaky {
-    fn record<'a>(&'a self, id: &'a str) -> RecordFuture<'a> {
-        if self.down.load(Ordering::SeqCst) {
-            let refused = io::Error::new(io::ErrorKind::ConnectionRefused, "refused");
-            return Box::pin(ready(Err(StoreError::unavailable(refused))));
-        }
-        self.memory.record(id)
-    }
-
-    fn forget<'a>(&'a self, id: &'a str) -> ForgetFuture<'a> {
-        self.forgotten.fetch_add(1, Ordering::SeqCst);
-        self.memory.forget(id)
-    }
 }
 
 #[test]
