@@ -10,6 +10,11 @@
 //! `SET <prefix><id> 1 NX PX <ttl>`: Redis keeps each id for a time to live and forgets it on
 //! its own.
 //!
+//! Give the store to the receiver, `Receiver::with_deduplication(store)`: a repeated message
+//! is then acknowledged without calling the handler, a store that cannot answer never fails a
+//! delivery, and a message whose handler panicked is forgotten (`DEL`) so that its next
+//! delivery is handled. The example below uses the store alone.
+//!
 //! The store runs on Tokio (the `redis` crate's connection manager, which reconnects in the
 //! background). Each call is bounded by a timeout; a store that cannot answer reports a
 //! [`StoreError`](channeltalk_webhook::StoreError), and
