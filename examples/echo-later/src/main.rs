@@ -28,6 +28,7 @@ use channeltalk_webhook::{
 use channeltalk_webhook_redis::RedisStore;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
+use tracing::Instrument;
 
 const BOT: BotName = BotName::from_static("EchoBot");
 /// How long a shutdown waits for echoes in flight: less than the 30 s platforms usually allow.
@@ -125,14 +126,16 @@ fn echo_later(event: &Event, later: &Later, client: &Client, delay: Duration) {
     };
     let send = SendMessage::new(target, format!("echo: {text}")).bot_name(BOT); // escaped
     let client = client.clone();
-    later.spawn(async move {
+    // In the delivery's span, so the echo's log lines carry the message id.
+    let echo = async move {
         tokio::time::sleep(delay).await; // the slow work
         let target = send.target().to_string();
         match client.send(send).await {
             Ok(_) => tracing::info!(%target, "echo posted"),
             Err(error) => tracing::error!(%target, %error, "echo not posted"),
         }
-    });
+    };
+    later.spawn(echo.in_current_span());
 }
 
 /// The Prometheus recorder of this process, installed on first use: every metric of the SDK
