@@ -38,6 +38,16 @@ mod readme {}
 #[doc = include_str!("../../../docs/guide.md")]
 mod guide {}
 
+/// The Open API guide's code, compiled as doctests (what would reach Channel is `no_run`).
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/api.md")]
+mod api {}
+
+/// The answering-later guide's code, compiled as doctests (the server is `no_run`).
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/answering-later.md")]
+mod answering_later {}
+
 /// The replicas chapter's code, compiled as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/replicas.md")]
