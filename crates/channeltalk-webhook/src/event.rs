@@ -16,6 +16,7 @@ mod recognise;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
@@ -76,41 +77,80 @@ pub enum Entity {
 /// The common ones are typed; [`Refers::get`] reads any entry (`veil`, future ones) as any
 /// type. An entry that does not fit its typed model is left out of the typed accessor but
 /// stays readable through [`Refers::get`] and [`Refers::raw`].
-#[derive(Clone, Debug, Default)]
+///
+/// The typed entries are read from the raw `refers` the first time one of them is asked
+/// for (most handlers never ask), once per event.
+#[derive(Clone, Default)]
 pub struct Refers {
+    raw: Option<Box<RawValue>>,
+    typed: OnceLock<TypedEntries>,
+}
+
+/// The typed entries of `refers`.
+#[derive(Clone, Debug, Default)]
+struct TypedEntries {
     manager: Option<Manager>,
     group: Option<Group>,
     user: Option<User>,
     user_chat: Option<UserChat>,
     bot: Option<Bot>,
     message: Option<Box<Message>>,
-    raw: Option<Box<RawValue>>,
+}
+
+impl fmt::Debug for Refers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let typed = self.typed();
+        f.debug_struct("Refers")
+            .field("manager", &typed.manager)
+            .field("group", &typed.group)
+            .field("user", &typed.user)
+            .field("user_chat", &typed.user_chat)
+            .field("bot", &typed.bot)
+            .field("message", &typed.message)
+            .field("raw", &self.raw)
+            .finish()
+    }
 }
 
 impl Refers {
+    /// `refers` as sent, its entries typed when first asked for.
+    fn from_raw(raw: Box<RawValue>) -> Self {
+        Refers {
+            raw: Some(raw),
+            typed: OnceLock::new(),
+        }
+    }
+
+    fn typed(&self) -> &TypedEntries {
+        self.typed.get_or_init(|| match self.raw.as_deref() {
+            Some(raw) => read_refers(raw),
+            None => TypedEntries::default(),
+        })
+    }
+
     /// The manager who wrote the message, or the one concerned.
     pub fn manager(&self) -> Option<&Manager> {
-        self.manager.as_ref()
+        self.typed().manager.as_ref()
     }
     /// The team chat the message was posted in.
     pub fn group(&self) -> Option<&Group> {
-        self.group.as_ref()
+        self.typed().group.as_ref()
     }
     /// The customer concerned.
     pub fn user(&self) -> Option<&User> {
-        self.user.as_ref()
+        self.typed().user.as_ref()
     }
     /// The user chat the message was posted in.
     pub fn user_chat(&self) -> Option<&UserChat> {
-        self.user_chat.as_ref()
+        self.typed().user_chat.as_ref()
     }
     /// The bot that wrote the message.
     pub fn bot(&self) -> Option<&Bot> {
-        self.bot.as_ref()
+        self.typed().bot.as_ref()
     }
     /// A message sent beside a non-message entity (some integrations send it with `userChat`).
     pub fn message(&self) -> Option<&Message> {
-        self.message.as_deref()
+        self.typed().message.as_deref()
     }
     /// `refers` exactly as sent, if it was present.
     pub fn raw(&self) -> Option<&RawValue> {
@@ -203,7 +243,12 @@ impl Event {
             Some(EntitySlot::Raw(raw)) => read_entity(entity_type.as_ref(), Some(raw)),
             None => Entity::Missing,
         };
-        let refers = Box::new(envelope.refers.map(read_refers).unwrap_or_default());
+        let refers = Box::new(
+            envelope
+                .refers
+                .map(|raw| Refers::from_raw(raw.to_owned()))
+                .unwrap_or_default(),
+        );
         Ok(Event {
             action: action.map(|action| Action::from(action.0.as_ref())),
             entity_type,
@@ -450,18 +495,16 @@ fn unparsed_kind(expected: &EntityType) -> &'static str {
     }
 }
 
-fn read_refers(raw: &RawValue) -> Refers {
+fn read_refers(raw: &RawValue) -> TypedEntries {
     // Fast path: every entry typed in one pass; if one does not fit, read them one by one.
-    let mut refers = match serde_json::from_str::<TypedRefers>(raw.get()) {
+    match serde_json::from_str::<TypedRefers>(raw.get()) {
         Ok(TypedRefers(refers)) => refers,
         Err(_) => read_refers_one_by_one(raw),
-    };
-    refers.raw = Some(raw.to_owned());
-    refers
+    }
 }
 
 /// `refers` read typed in one pass: fails if any known entry does not fit its model.
-struct TypedRefers(Refers);
+struct TypedRefers(TypedEntries);
 
 impl<'de> Deserialize<'de> for TypedRefers {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -472,7 +515,7 @@ impl<'de> Deserialize<'de> for TypedRefers {
                 f.write_str("an object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut refers = Refers::default();
+                let mut refers = TypedEntries::default();
                 while let Some(Key(name)) = access.next_key::<Key<'de>>()? {
                     match name.as_ref() {
                         "manager" => refers.manager = access.next_value()?,
@@ -493,8 +536,8 @@ impl<'de> Deserialize<'de> for TypedRefers {
     }
 }
 
-fn read_refers_one_by_one(raw: &RawValue) -> Refers {
-    let mut refers = Refers::default();
+fn read_refers_one_by_one(raw: &RawValue) -> TypedEntries {
+    let mut refers = TypedEntries::default();
     let Ok(ObjectEntries(entries)) = serde_json::from_str(raw.get()) else {
         tracing::debug!("refers is not an object; kept raw only");
         return refers;

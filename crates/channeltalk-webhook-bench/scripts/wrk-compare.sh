@@ -1,0 +1,87 @@
+#!/bin/sh
+# Each framework's echo example against the careful hand-written bot and the floor, under
+# wrk: loopback, the documented team-chat message, server and load generator pinned to
+# separate cores. One run: every server one after the other, each a fresh process.
+#
+#   cargo build --release -p echo-actix -p echo-warp -p echo-axum
+#   cargo build --release -p channeltalk-webhook-bench --bins
+#   sh crates/channeltalk-webhook-bench/scripts/wrk-compare.sh [actix warp axum]
+#
+# Environment: BIN_DIR (target/release), CONNECTIONS (64), DURATION (15s), WARMUP (3s),
+# SERVER_CPU (1), LOAD_CPU (0). Needs wrk, curl and taskset. Every server's answer to the
+# message is checked (byte for byte) before it is measured; a non-2xx answer during the run
+# is reported in the last column.
+set -eu
+BIN_DIR=${BIN_DIR:-target/release}
+CONNECTIONS=${CONNECTIONS:-64}
+DURATION=${DURATION:-15s}
+WARMUP=${WARMUP:-3s}
+SERVER_CPU=${SERVER_CPU:-1}
+LOAD_CPU=${LOAD_CPU:-0}
+PORT=18484
+TOKEN=wrk-token
+HERE=$(dirname "$0")
+FIXTURE="$HERE/../../channeltalk-webhook/tests/fixtures/message_team_chat_manager.json"
+EXPECTED='{"blocks":[{"type":"text","value":"echo: Hi! Webhook Test"}]}'
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+cat >"$OUT/post.lua" <<LUA
+local f = assert(io.open("$FIXTURE", "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.path = "/webhook?token=$TOKEN"
+LUA
+
+# run LABEL BINARY VARIANT: prints "LABEL req/s p50 p99 non2xx".
+run() {
+    label=$1; binary=$2; variant=$3
+    CHANNEL_WEBHOOK_TOKEN=$TOKEN PORT=$PORT HANDWRITTEN_VARIANT=$variant RUST_LOG=warn \
+        taskset -c "$SERVER_CPU" "$BIN_DIR/$binary" >"$OUT/$label.log" 2>&1 &
+    pid=$!
+    tries=0
+    until curl -s -o /dev/null "http://127.0.0.1:$PORT/"; do
+        tries=$((tries + 1)); [ $tries -lt 100 ] || { echo "$label did not start" >&2; kill $pid; exit 1; }
+        sleep 0.1
+    done
+    answer=$(curl -s -X POST -H 'Content-Type: application/json' --data-binary "@$FIXTURE" \
+        "http://127.0.0.1:$PORT/webhook?token=$TOKEN")
+    if [ "$answer" != "$EXPECTED" ]; then
+        echo "$label answered $answer, not $EXPECTED" >&2; kill $pid; exit 1
+    fi
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s "$OUT/post.lua" \
+        "http://127.0.0.1:$PORT" >/dev/null
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$OUT/post.lua" \
+        "http://127.0.0.1:$PORT" >"$OUT/$label.wrk"
+    kill $pid; wait $pid 2>/dev/null || true
+    rps=$(awk '/^Requests\/sec/ {print $2}' "$OUT/$label.wrk")
+    p50=$(awk '$1 == "50%" {print $2}' "$OUT/$label.wrk")
+    p99=$(awk '$1 == "99%" {print $2}' "$OUT/$label.wrk")
+    bad=$(awk '/Non-2xx/ {print $NF}' "$OUT/$label.wrk")
+    echo "$label $rps $p50 $p99 ${bad:-0}"
+}
+
+# to_us 1.23ms -> 1230 (microseconds)
+to_us() {
+    echo "$1" | awk '/us$/ {sub("us",""); print $1; next} /ms$/ {sub("ms",""); print $1*1000; next} /s$/ {sub("s",""); print $1*1000000}'
+}
+
+frameworks=${*:-actix warp axum}
+echo "load before: $(cat /proc/loadavg)"
+printf '| framework | SDK req/s | careful req/s | floor req/s | SDK / careful | SDK / floor | careful / floor | SDK p99 | careful p99 | p99 SDK / careful | non-2xx |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+for fw in $frameworks; do
+    set -- $(run "echo-$fw" "echo-$fw" value)
+    sdk_rps=$2; sdk_p99=$4; bad=$5
+    set -- $(run "careful-$fw" "handwritten-$fw" careful)
+    careful_rps=$2; careful_p99=$4; bad="$bad/$5"
+    set -- $(run "floor-$fw" "handwritten-$fw" floor)
+    floor_rps=$2; bad="$bad/$5"
+    s99=$(to_us "$sdk_p99"); c99=$(to_us "$careful_p99")
+    awk -v fw="$fw" -v s="$sdk_rps" -v c="$careful_rps" -v f="$floor_rps" -v sp="$sdk_p99" \
+        -v cp="$careful_p99" -v s99="$s99" -v c99="$c99" -v bad="$bad" 'BEGIN {
+        printf "| %s | %.0f | %.0f | %.0f | **%.3f** | **%.3f** | %.3f | %s | %s | **%.3f** | %s |\n",
+            fw, s, c, f, s / c, s / f, c / f, sp, cp, s99 / c99, bad }'
+done
+echo "load after: $(cat /proc/loadavg)"
