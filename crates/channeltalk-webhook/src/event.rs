@@ -82,7 +82,9 @@ pub enum Entity {
 /// for (most handlers never ask), once per event.
 #[derive(Clone, Default)]
 pub struct Refers {
-    raw: Option<Box<RawValue>>,
+    /// `refers` as sent: a slice of the body (UTF-8, valid JSON), not a copy.
+    source: Option<Bytes>,
+    raw: OnceLock<Option<Box<RawValue>>>,
     typed: OnceLock<TypedEntries>,
 }
 
@@ -107,23 +109,30 @@ impl fmt::Debug for Refers {
             .field("user_chat", &typed.user_chat)
             .field("bot", &typed.bot)
             .field("message", &typed.message)
-            .field("raw", &self.raw)
+            .field("raw", &self.raw())
             .finish()
     }
 }
 
 impl Refers {
-    /// `refers` as sent, its entries typed when first asked for.
-    fn from_raw(raw: Box<RawValue>) -> Self {
+    /// `refers` as sent (`source`: its JSON, sliced from the body), its entries typed when
+    /// first asked for.
+    fn from_source(source: Bytes) -> Self {
         Refers {
-            raw: Some(raw),
+            source: Some(source),
+            raw: OnceLock::new(),
             typed: OnceLock::new(),
         }
     }
 
+    /// The JSON text of `refers`.
+    fn text(&self) -> Option<&str> {
+        std::str::from_utf8(self.source.as_deref()?).ok()
+    }
+
     fn typed(&self) -> &TypedEntries {
-        self.typed.get_or_init(|| match self.raw.as_deref() {
-            Some(raw) => read_refers(raw),
+        self.typed.get_or_init(|| match self.text() {
+            Some(text) => read_refers(text),
             None => TypedEntries::default(),
         })
     }
@@ -154,7 +163,14 @@ impl Refers {
     }
     /// `refers` exactly as sent, if it was present.
     pub fn raw(&self) -> Option<&RawValue> {
-        self.raw.as_deref()
+        self.raw
+            .get_or_init(|| {
+                let text = self.text()?;
+                serde_json::from_str::<&RawValue>(text)
+                    .ok()
+                    .map(ToOwned::to_owned)
+            })
+            .as_deref()
     }
     /// Reads the entry `name` as `T`: `None` when there is no such entry, `Some(Err)` when it
     /// does not fit `T`.
@@ -167,8 +183,7 @@ impl Refers {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get<T: DeserializeOwned>(&self, name: &str) -> Option<Result<T, serde_json::Error>> {
-        let raw = self.raw.as_deref()?;
-        let entries: HashMap<Cow<'_, str>, &RawValue> = serde_json::from_str(raw.get()).ok()?;
+        let entries: HashMap<Cow<'_, str>, &RawValue> = serde_json::from_str(self.text()?).ok()?;
         entries
             .get(name)
             .map(|entry| serde_json::from_str(entry.get()))
@@ -243,10 +258,12 @@ impl Event {
             Some(EntitySlot::Raw(raw)) => read_entity(entity_type.as_ref(), Some(raw)),
             None => Entity::Missing,
         };
+        // `refers` is kept as a slice of the body (no copy), typed when first asked for.
         let refers = Box::new(
             envelope
                 .refers
-                .map(|raw| Refers::from_raw(raw.to_owned()))
+                .and_then(|raw| slice_of(&body, raw.get()))
+                .map(Refers::from_source)
                 .unwrap_or_default(),
         );
         Ok(Event {
@@ -495,11 +512,18 @@ fn unparsed_kind(expected: &EntityType) -> &'static str {
     }
 }
 
-fn read_refers(raw: &RawValue) -> TypedEntries {
+/// `part`, a slice of the text of `body`, as a slice of `body` itself (shared, not copied).
+fn slice_of(body: &Bytes, part: &str) -> Option<Bytes> {
+    let start = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= body.len()).then(|| body.slice(start..end))
+}
+
+fn read_refers(text: &str) -> TypedEntries {
     // Fast path: every entry typed in one pass; if one does not fit, read them one by one.
-    match serde_json::from_str::<TypedRefers>(raw.get()) {
+    match serde_json::from_str::<TypedRefers>(text) {
         Ok(TypedRefers(refers)) => refers,
-        Err(_) => read_refers_one_by_one(raw),
+        Err(_) => read_refers_one_by_one(text),
     }
 }
 
@@ -536,9 +560,9 @@ impl<'de> Deserialize<'de> for TypedRefers {
     }
 }
 
-fn read_refers_one_by_one(raw: &RawValue) -> TypedEntries {
+fn read_refers_one_by_one(text: &str) -> TypedEntries {
     let mut refers = TypedEntries::default();
-    let Ok(ObjectEntries(entries)) = serde_json::from_str(raw.get()) else {
+    let Ok(ObjectEntries(entries)) = serde_json::from_str(text) else {
         tracing::debug!("refers is not an object; kept raw only");
         return refers;
     };
