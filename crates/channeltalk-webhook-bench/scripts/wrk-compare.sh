@@ -1,21 +1,25 @@
 #!/bin/sh
 # Each framework's echo example against the careful hand-written bot and the floor, under
 # wrk: loopback, the documented team-chat message, server and load generator pinned to
-# separate cores. One run: every server one after the other, each a fresh process.
+# separate cores. One run: ROUNDS rounds, each running the three servers of a framework one
+# after the other (each a fresh process), the order rotated between rounds; each server's
+# figures are those of its best round (highest req/s), which is the least disturbed by other
+# work on a shared machine. Every round's figures are printed too.
 #
 #   cargo build --release -p echo-actix -p echo-warp -p echo-axum
 #   cargo build --release -p channeltalk-webhook-bench --bins
 #   sh crates/channeltalk-webhook-bench/scripts/wrk-compare.sh [actix warp axum]
 #
-# Environment: BIN_DIR (target/release), CONNECTIONS (64), DURATION (15s), WARMUP (3s),
+# Environment: BIN_DIR (target/release), CONNECTIONS (64), DURATION (10s), WARMUP (2s), ROUNDS (3),
 # SERVER_CPU (1), LOAD_CPU (0). Needs wrk, curl and taskset. Every server's answer to the
 # message is checked (byte for byte) before it is measured; a non-2xx answer during the run
 # is reported in the last column.
 set -eu
 BIN_DIR=${BIN_DIR:-target/release}
 CONNECTIONS=${CONNECTIONS:-64}
-DURATION=${DURATION:-15s}
-WARMUP=${WARMUP:-3s}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+ROUNDS=${ROUNDS:-3}
 SERVER_CPU=${SERVER_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 PORT=18484
@@ -67,17 +71,40 @@ to_us() {
     echo "$1" | awk '/us$/ {sub("us",""); print $1; next} /ms$/ {sub("ms",""); print $1*1000; next} /s$/ {sub("s",""); print $1*1000000}'
 }
 
+# best LABEL: the line of LABEL's round with the highest req/s.
+best() {
+    grep "^$1 " "$OUT/rounds" | sort -k2,2 -g -r | head -1
+}
+
 frameworks=${*:-actix warp axum}
 echo "load before: $(cat /proc/loadavg)"
+: >"$OUT/rounds"
+for fw in $frameworks; do
+    round=1
+    while [ $round -le "$ROUNDS" ]; do
+        case $((round % 3)) in
+            1) order="sdk careful floor" ;;
+            2) order="careful floor sdk" ;;
+            0) order="floor sdk careful" ;;
+        esac
+        for who in $order; do
+            case $who in
+                sdk) line=$(run "sdk-$fw" "echo-$fw" value) ;;
+                careful) line=$(run "careful-$fw" "handwritten-$fw" careful) ;;
+                floor) line=$(run "floor-$fw" "handwritten-$fw" floor) ;;
+            esac
+            echo "$line" >>"$OUT/rounds"
+            echo "round $round: $line (req/s p50 p99 non-2xx)" >&2
+        done
+        round=$((round + 1))
+    done
+done
 printf '| framework | SDK req/s | careful req/s | floor req/s | SDK / careful | SDK / floor | careful / floor | SDK p99 | careful p99 | p99 SDK / careful | non-2xx |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
 for fw in $frameworks; do
-    set -- $(run "echo-$fw" "echo-$fw" value)
-    sdk_rps=$2; sdk_p99=$4; bad=$5
-    set -- $(run "careful-$fw" "handwritten-$fw" careful)
-    careful_rps=$2; careful_p99=$4; bad="$bad/$5"
-    set -- $(run "floor-$fw" "handwritten-$fw" floor)
-    floor_rps=$2; bad="$bad/$5"
+    set -- $(best "sdk-$fw"); sdk_rps=$2; sdk_p99=$4; bad=$5
+    set -- $(best "careful-$fw"); careful_rps=$2; careful_p99=$4; bad="$bad/$5"
+    set -- $(best "floor-$fw"); floor_rps=$2; bad="$bad/$5"
     s99=$(to_us "$sdk_p99"); c99=$(to_us "$careful_p99")
     awk -v fw="$fw" -v s="$sdk_rps" -v c="$careful_rps" -v f="$floor_rps" -v sp="$sdk_p99" \
         -v cp="$careful_p99" -v s99="$s99" -v c99="$c99" -v bad="$bad" 'BEGIN {
