@@ -38,7 +38,12 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.path = "/webhook?token=$TOKEN"
 LUA
 
-# run LABEL BINARY VARIANT: prints "LABEL req/s p50 p99 non2xx".
+# cpu_ns PID: CPU time of all the process's threads so far, in nanoseconds (schedstat).
+cpu_ns() {
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'
+}
+
+# run LABEL BINARY VARIANT: prints "LABEL req/s p50 p99 non2xx cpu-us-per-request".
 run() {
     label=$1; binary=$2; variant=$3
     CHANNEL_WEBHOOK_TOKEN=$TOKEN PORT=$PORT HANDWRITTEN_VARIANT=$variant RUST_LOG=warn \
@@ -56,14 +61,18 @@ run() {
     fi
     taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s "$OUT/post.lua" \
         "http://127.0.0.1:$PORT" >/dev/null
+    cpu_before=$(cpu_ns $pid)
     taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$OUT/post.lua" \
         "http://127.0.0.1:$PORT" >"$OUT/$label.wrk"
+    cpu_after=$(cpu_ns $pid)
     kill $pid; wait $pid 2>/dev/null || true
+    requests=$(awk '/requests in/ {print $1}' "$OUT/$label.wrk")
     rps=$(awk '/^Requests\/sec/ {print $2}' "$OUT/$label.wrk")
     p50=$(awk '$1 == "50%" {print $2}' "$OUT/$label.wrk")
     p99=$(awk '$1 == "99%" {print $2}' "$OUT/$label.wrk")
     bad=$(awk '/Non-2xx/ {print $NF}' "$OUT/$label.wrk")
-    echo "$label $rps $p50 $p99 ${bad:-0}"
+    cpu=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$requests" 'BEGIN {printf "%.2f", (b - a) / n / 1000}')
+    echo "$label $rps $p50 $p99 ${bad:-0} $cpu"
 }
 
 # to_us 1.23ms -> 1230 (microseconds)
@@ -94,21 +103,21 @@ for fw in $frameworks; do
                 floor) line=$(run "floor-$fw" "handwritten-$fw" floor) ;;
             esac
             echo "$line" >>"$OUT/rounds"
-            echo "round $round: $line (req/s p50 p99 non-2xx)" >&2
+            echo "round $round: $line (req/s p50 p99 non-2xx server-CPU-us/request)" >&2
         done
         round=$((round + 1))
     done
 done
-printf '| framework | SDK req/s | careful req/s | floor req/s | SDK / careful | SDK / floor | careful / floor | SDK p99 | careful p99 | p99 SDK / careful | non-2xx |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| framework | SDK req/s | careful req/s | floor req/s | SDK / careful | SDK / floor | careful / floor | SDK p99 | careful p99 | p99 SDK / careful | CPU µs/req SDK / careful / floor | non-2xx |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for fw in $frameworks; do
-    set -- $(best "sdk-$fw"); sdk_rps=$2; sdk_p99=$4; bad=$5
-    set -- $(best "careful-$fw"); careful_rps=$2; careful_p99=$4; bad="$bad/$5"
-    set -- $(best "floor-$fw"); floor_rps=$2; bad="$bad/$5"
+    set -- $(best "sdk-$fw"); sdk_rps=$2; sdk_p99=$4; bad=$5; cpu=$6
+    set -- $(best "careful-$fw"); careful_rps=$2; careful_p99=$4; bad="$bad/$5"; cpu="$cpu / $6"
+    set -- $(best "floor-$fw"); floor_rps=$2; bad="$bad/$5"; cpu="$cpu / $6"
     s99=$(to_us "$sdk_p99"); c99=$(to_us "$careful_p99")
     awk -v fw="$fw" -v s="$sdk_rps" -v c="$careful_rps" -v f="$floor_rps" -v sp="$sdk_p99" \
-        -v cp="$careful_p99" -v s99="$s99" -v c99="$c99" -v bad="$bad" 'BEGIN {
-        printf "| %s | %.0f | %.0f | %.0f | **%.3f** | **%.3f** | %.3f | %s | %s | **%.3f** | %s |\n",
-            fw, s, c, f, s / c, s / f, c / f, sp, cp, s99 / c99, bad }'
+        -v cp="$careful_p99" -v s99="$s99" -v c99="$c99" -v bad="$bad" -v cpu="$cpu" 'BEGIN {
+        printf "| %s | %.0f | %.0f | %.0f | **%.3f** | **%.3f** | %.3f | %s | %s | **%.3f** | %s | %s |\n",
+            fw, s, c, f, s / c, s / f, c / f, sp, cp, s99 / c99, cpu, bad }'
 done
 echo "load after: $(cat /proc/loadavg)"

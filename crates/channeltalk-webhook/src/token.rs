@@ -180,11 +180,20 @@ mod tests {
         let t = WebhookToken::new("s3cr3t=x").unwrap();
         assert_eq!(t.verify_query(Some("token=s3cr3t=x")), Ok(()));
         assert_eq!(t.verify_query(Some("token=s3cr3t%3Dx")), Ok(()));
-        assert_eq!(t.verify_query(Some("token=s3cr3t")), Err(TokenError::Mismatch));
-        assert_eq!(t.verify_query(Some("token=s3cr3t=x&token=s3cr3t=x")), Err(TokenError::Repeated));
+        assert_eq!(
+            t.verify_query(Some("token=s3cr3t")),
+            Err(TokenError::Mismatch)
+        );
+        assert_eq!(
+            t.verify_query(Some("token=s3cr3t=x&token=s3cr3t=x")),
+            Err(TokenError::Repeated)
+        );
         assert_eq!(t.verify_query(Some("token=s3cr3t=x&")), Ok(()));
         assert_eq!(t.verify_query(Some("token=s3cr3t=x&a=1")), Ok(()));
-        assert_eq!(t.verify_query(Some("tokens=s3cr3t=x")), Err(TokenError::Missing));
+        assert_eq!(
+            t.verify_query(Some("tokens=s3cr3t=x")),
+            Err(TokenError::Missing)
+        );
     }
 
     #[test]

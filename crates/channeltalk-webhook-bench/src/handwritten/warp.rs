@@ -33,11 +33,7 @@ pub fn routes_raw_query(
     warp::post()
         .and(warp::path(PATH.trim_start_matches('/')))
         .and(warp::path::end())
-        .and(
-            warp::query::raw()
-                .or(warp::any().map(String::new))
-                .unify(),
-        )
+        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
         .and(warp::body::content_length_limit(BODY_LIMIT as u64))
         .and(warp::body::bytes())
         .map(move |query: String, body: Bytes| {
