@@ -709,3 +709,47 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
         Ok(envelope)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = r#"{"event":"push","type":"message","entity":{"id":"m1","channelId":"1",
+        "chatType":"group","chatId":"g1","chatKey":"group-g1","personType":"manager",
+        "personId":"7","createdAt":1,"plainText":"hi"},
+        "refers":{"manager":{"id":"7","name":"Kim"}, "veil" : {"id":"v1"}}}"#;
+
+    #[test]
+    fn refers_is_the_slice_sent_and_typed_once_when_asked() {
+        let event = Event::parse(BODY).unwrap();
+        let refers = event.refers();
+        assert!(refers.typed.get().is_none(), "typed before anyone asked");
+        assert_eq!(
+            refers.raw().map(RawValue::get),
+            Some(r#"{"manager":{"id":"7","name":"Kim"}, "veil" : {"id":"v1"}}"#)
+        );
+        let source = refers.source.as_ref().unwrap();
+        assert!(
+            event.body().as_ptr_range().contains(&source.as_ptr()),
+            "copied"
+        );
+        let copy = event.clone();
+        assert_eq!(
+            refers.manager().and_then(|m| m.name.as_deref()),
+            Some("Kim")
+        );
+        assert!(refers.typed.get().is_some());
+        assert_eq!(copy.refers().manager(), refers.manager());
+        assert_eq!(format!("{:?}", copy.refers()), format!("{refers:?}"));
+        let veil: serde_json::Value = refers.get("veil").unwrap().unwrap();
+        assert_eq!(veil["id"], "v1");
+    }
+
+    #[test]
+    fn no_refers_reads_as_empty() {
+        let event = Event::parse(r#"{"event":"push","type":"message"}"#).unwrap();
+        assert!(event.refers().raw().is_none());
+        assert!(event.refers().manager().is_none());
+        assert!(event.refers().get::<serde_json::Value>("veil").is_none());
+    }
+}

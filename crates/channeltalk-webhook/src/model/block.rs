@@ -380,6 +380,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_type_of_any_json_is_kept_and_an_escaped_one_is_read() {
+        let escaped: Block = serde_json::from_str(r#"{"type":"te\u0078t","value":"a"}"#).unwrap();
+        assert_eq!(escaped, Block::Text { value: "a".into() });
+        for kind in [
+            "5",
+            "null",
+            "true",
+            r#"["text"]"#,
+            r#"{"a":[1,{"b":2}]}"#,
+            r#""\u0041""#,
+        ] {
+            let json = format!(r#"{{"type":{kind},"value":"a"}}"#);
+            let block: Block = serde_json::from_str(&json).unwrap();
+            let expected: Value = serde_json::from_str(&json).unwrap();
+            assert_eq!(block, Block::Unknown(expected), "{json}");
+        }
+    }
+
+    #[test]
     fn odd_entries_are_kept_and_the_rest_stays_typed() {
         let json = r#"[null, 7, "x", [1], {"type":"bullets","blocks":[null,{"type":"text","value":"one"},{"type":"bullets","blocks":[false,{"type":"text","value":"two"}]}]}, {"type":"bullets","blocks":"no"}]"#;
         let blocks: Vec<Block> = serde_json::from_str(json).unwrap();
