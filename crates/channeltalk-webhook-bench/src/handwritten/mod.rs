@@ -339,15 +339,25 @@ mod tests {
     #[test]
     fn the_careful_bot_answers_every_valid_delivery_like_the_value_bot() {
         let mix = Mix::new("t0k3n", Weights::LOADTEST).unwrap();
-        for kind in [Kind::Valid, Kind::Malformed] {
-            for probe in mix.probes(kind) {
-                assert_eq!(
-                    careful("t0k3n", Some("token=t0k3n"), &probe.body),
-                    handle("t0k3n", Some("t0k3n"), &probe.body),
-                    "{}",
-                    probe.label
-                );
-            }
+        for probe in mix.probes(Kind::Valid) {
+            assert_eq!(
+                careful("t0k3n", Some("token=t0k3n"), &probe.body),
+                handle("t0k3n", Some("t0k3n"), &probe.body),
+                "{}",
+                probe.label
+            );
+        }
+        // Bodies that are not events never get a reply. (The answer may differ from the
+        // `Value` bot's and the SDK's: the `Value` bot acknowledges a JSON array, and serde
+        // skips the fields the careful bot ignores without checking their UTF-8, so it
+        // acknowledges invalid UTF-8 there.)
+        for probe in mix.probes(Kind::Malformed) {
+            let answer = careful("t0k3n", Some("token=t0k3n"), &probe.body);
+            assert!(
+                matches!(answer, Answer::BadRequest | Answer::Ack),
+                "{}: {answer:?}",
+                probe.label
+            );
         }
         let spec = crate::mix::SPEC_TEAM_CHAT_MESSAGE.as_bytes();
         assert_eq!(
