@@ -16,14 +16,7 @@ TOKEN=callgrind-token
 HERE=$(dirname "$0")
 FIXTURE="$HERE/../../channeltalk-webhook/tests/fixtures/message_team_chat_manager.json"
 OUT=$(mktemp -d)
-cat >"$OUT/post.lua" <<LUA
-local f = assert(io.open("$FIXTURE", "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-wrk.path = "/webhook?token=$TOKEN"
-LUA
+export WRK_BODY="$FIXTURE" WRK_TOKEN="$TOKEN"
 CHANNEL_WEBHOOK_TOKEN=$TOKEN PORT=$PORT HANDWRITTEN_VARIANT=$VARIANT RUST_LOG=warn \
     valgrind --tool=callgrind --dump-line=no --callgrind-out-file="$OUT/cg.%p" "$BINARY" >"$OUT/log" 2>&1 &
 pid=$!
@@ -32,9 +25,9 @@ until curl -s -o /dev/null "http://127.0.0.1:$PORT/"; do
     tries=$((tries + 1)); [ $tries -lt 300 ] || { echo "did not start" >&2; kill $pid; exit 1; }
     sleep 0.2
 done
-wrk -t1 -c4 -d3s -s "$OUT/post.lua" "http://127.0.0.1:$PORT" >/dev/null
+wrk -t1 -c4 -d3s -s "$HERE/post-message.lua" "http://127.0.0.1:$PORT" >/dev/null
 callgrind_control -z $pid >/dev/null 2>&1
-wrk -t1 -c4 -d"${SECONDS_MEASURED}s" -s "$OUT/post.lua" "http://127.0.0.1:$PORT" >"$OUT/wrk"
+wrk -t1 -c4 -d"${SECONDS_MEASURED}s" -s "$HERE/post-message.lua" "http://127.0.0.1:$PORT" >"$OUT/wrk"
 callgrind_control -d $pid >/dev/null 2>&1
 sleep 1
 kill $pid; wait $pid 2>/dev/null || true

@@ -29,14 +29,7 @@ FIXTURE="$HERE/../../channeltalk-webhook/tests/fixtures/message_team_chat_manage
 EXPECTED='{"blocks":[{"type":"text","value":"echo: Hi! Webhook Test"}]}'
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-cat >"$OUT/post.lua" <<LUA
-local f = assert(io.open("$FIXTURE", "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-wrk.path = "/webhook?token=$TOKEN"
-LUA
+export WRK_BODY="$FIXTURE" WRK_TOKEN="$TOKEN"
 
 # cpu_ns PID: CPU time of all the process's threads so far, in nanoseconds (schedstat).
 cpu_ns() {
@@ -59,10 +52,10 @@ run() {
     if [ "$answer" != "$EXPECTED" ]; then
         echo "$label answered $answer, not $EXPECTED" >&2; kill $pid; exit 1
     fi
-    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s "$OUT/post.lua" \
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s "$HERE/post-message.lua" \
         "http://127.0.0.1:$PORT" >/dev/null
     cpu_before=$(cpu_ns $pid)
-    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$OUT/post.lua" \
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$HERE/post-message.lua" \
         "http://127.0.0.1:$PORT" >"$OUT/$label.wrk"
     cpu_after=$(cpu_ns $pid)
     kill $pid; wait $pid 2>/dev/null || true
