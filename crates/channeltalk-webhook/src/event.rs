@@ -246,12 +246,12 @@ impl Event {
         // Fast path: one pass, the entity read straight into its typed model when `type` comes
         // before it (as Channel sends it). Any error there (schema drift, bad JSON) falls back to
         // the tolerant path, which reads each part raw first and reports the error.
-        let envelope = match read_envelope(text, true) {
+        let mut envelope = match read_envelope(text, true) {
             Ok(envelope) => envelope,
             Err(_) => read_envelope(text, false).map_err(|error| not_an_event(text, error))?,
         };
         let action = envelope.event.and_then(read_string);
-        let recognised = recognise_raw(envelope.kind, envelope.event);
+        let recognised = envelope.recognise().clone();
         let entity_type = recognised.entity_type;
         let entity = match envelope.entity {
             Some(EntitySlot::Typed(_, entity)) => entity,
@@ -635,6 +635,41 @@ struct Envelope<'a> {
     kind: Option<&'a RawValue>,
     entity: Option<EntitySlot<'a>>,
     refers: Option<&'a RawValue>,
+    /// The last recognition of `type` and `event`, with the values it was made from.
+    recognised: Option<Recognition<'a>>,
+}
+
+/// What `type` and `event` said, and the values that said it.
+struct Recognition<'a> {
+    kind: Option<&'a RawValue>,
+    event: Option<&'a RawValue>,
+    result: recognise::Recognised,
+}
+
+impl Envelope<'_> {
+    /// Recognises the envelope from its `type` and `event` so far: read once, and again only
+    /// when a repeated `type` or `event` has replaced one of them since.
+    fn recognise(&mut self) -> &recognise::Recognised {
+        fn same(a: Option<&RawValue>, b: Option<&RawValue>) -> bool {
+            match (a, b) {
+                (None, None) => true,
+                (Some(a), Some(b)) => std::ptr::eq(a, b),
+                _ => false,
+            }
+        }
+        let (kind, event) = (self.kind, self.event);
+        if !matches!(&self.recognised, Some(r) if same(r.kind, kind) && same(r.event, event)) {
+            self.recognised = None;
+        }
+        &self
+            .recognised
+            .get_or_insert_with(|| Recognition {
+                kind,
+                event,
+                result: recognise_raw(kind, event),
+            })
+            .result
+    }
 }
 
 struct EnvelopeSeed {
@@ -659,6 +694,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
             kind: None,
             entity: None,
             refers: None,
+            recognised: None,
         };
         while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
             match key.as_ref() {
@@ -667,7 +703,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
                 "refers" => envelope.refers = Some(access.next_value()?),
                 "entity" => {
                     let announced = if self.typed {
-                        recognise_raw(envelope.kind, envelope.event).entity_type
+                        envelope.recognise().entity_type.clone()
                     } else {
                         None
                     };
@@ -698,8 +734,9 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
         }
         // A `type` or `event` after the entity that changes what it is: let the tolerant path
         // decide.
+        // (Recognised once more only if a repeated `type` or `event` came after the entity.)
+        let last = envelope.recognise().entity_type.clone();
         if let Some(EntitySlot::Typed(kind, _)) = &envelope.entity {
-            let last = recognise_raw(envelope.kind, envelope.event).entity_type;
             if last.as_ref() != Some(kind) {
                 return Err(serde::de::Error::custom(
                     "the entity type changed after the entity",
