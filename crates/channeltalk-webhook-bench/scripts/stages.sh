@@ -16,6 +16,8 @@ TOKEN=callgrind-token
 HERE=$(dirname "$0")
 FIXTURE="$HERE/../../channeltalk-webhook/tests/fixtures/message_team_chat_manager.json"
 OUT=$(mktemp -d)
+# Removed however the script ends (also when its output is piped into `head`).
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$OUT"' EXIT
 export WRK_BODY="$FIXTURE" WRK_TOKEN="$TOKEN"
 CHANNEL_WEBHOOK_TOKEN=$TOKEN PORT=$PORT HANDWRITTEN_VARIANT=$VARIANT RUST_LOG=warn \
     valgrind --tool=callgrind --dump-line=no --callgrind-out-file="$OUT/cg.%p" "$BINARY" >"$OUT/log" 2>&1 &
@@ -42,4 +44,4 @@ for pattern in ${STAGES:-verify_query BodyCollector::read Event::parse is_from_b
         awk -v n="$requests" '{c = $1; gsub(",", "", c); $1 = ""; $2 = ""; $3 = "";
             printf "  %8d  %s\n", c / n, substr($0, 1, 150)}'
 done
-if [ -n "${KEEP:-}" ]; then echo "kept: $file $OUT/annotate"; else rm -rf "$OUT"; fi
+if [ -n "${KEEP:-}" ]; then echo "kept: $file $OUT/annotate"; fi
