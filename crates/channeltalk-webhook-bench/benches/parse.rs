@@ -4,6 +4,10 @@
 //! - `value`: `serde_json::from_slice::<serde_json::Value>`, what hand-rolled receivers do;
 //! - `minimal`: a hand-written `#[derive(Deserialize)]` struct with only the fields a bot reads.
 //!
+//! The `handler/…` groups measure the work a typical handler triggers: parse, the receiver's bot
+//! check and the message's `text()` (`sdk`), against the minimal struct doing the same
+//! (`minimal`).
+//!
 //! Bodies are `bytes::Bytes`, as adapters hand them over: the clone passed to the SDK is a
 //! reference-count bump, not a copy.
 //!
@@ -32,6 +36,16 @@ fn parse(c: &mut Criterion) {
         });
         group.bench_function("minimal", |b| {
             b.iter(|| serde_json::from_slice::<MinimalEvent>(black_box(&body)))
+        });
+        group.finish();
+
+        let mut group = c.benchmark_group(format!("handler/{name}"));
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.bench_function("sdk", |b| {
+            b.iter(|| common::sdk_handler_work(black_box(&body)))
+        });
+        group.bench_function("minimal", |b| {
+            b.iter(|| common::minimal_handler_work(black_box(&body)))
         });
         group.finish();
     }

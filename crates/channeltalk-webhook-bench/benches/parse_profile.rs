@@ -4,7 +4,7 @@
 //! ```text
 //! cargo bench -p channeltalk-webhook --bench parse_profile --no-run   # prints the binary path
 //! valgrind --tool=callgrind --toggle-collect='*parse_profile::measured*' \
-//!     <binary> <sdk|value|minimal> <spec_event|large_event> <iterations>
+//!     <binary> <sdk|value|minimal|sdk_handler|minimal_handler> <spec_event|large_event> <iterations>
 //! ```
 //!
 //! Only `measured` (the loop) is counted; divide the total by the iteration count.
@@ -24,6 +24,10 @@ enum Way {
     Sdk,
     Value,
     Minimal,
+    /// Parse + bot check + `text()`.
+    SdkHandler,
+    /// The same with the minimal struct.
+    MinimalHandler,
 }
 
 #[inline(never)]
@@ -35,6 +39,8 @@ fn measured(way: Way, body: &Bytes, iterations: u64) -> usize {
             Way::Sdk => channeltalk_webhook::Event::parse(body.clone()).is_ok(),
             Way::Value => serde_json::from_slice::<serde_json::Value>(body).is_ok(),
             Way::Minimal => serde_json::from_slice::<MinimalEvent>(body).is_ok(),
+            Way::SdkHandler => common::sdk_handler_work(body) > 0,
+            Way::MinimalHandler => common::minimal_handler_work(body) > 0,
         };
         ok += usize::from(black_box(parsed));
     }
@@ -52,6 +58,8 @@ fn main() {
                 "sdk" => Some(Way::Sdk),
                 "value" => Some(Way::Value),
                 "minimal" => Some(Way::Minimal),
+                "sdk_handler" => Some(Way::SdkHandler),
+                "minimal_handler" => Some(Way::MinimalHandler),
                 _ => None,
             };
             way.map(|way| {
@@ -63,7 +71,13 @@ fn main() {
     };
     let (ways, names, iterations) = profiled.unwrap_or_else(|| {
         (
-            vec![Way::Sdk, Way::Value, Way::Minimal],
+            vec![
+                Way::Sdk,
+                Way::Value,
+                Way::Minimal,
+                Way::SdkHandler,
+                Way::MinimalHandler,
+            ],
             bodies.iter().map(|(name, _)| *name).collect(),
             1,
         )

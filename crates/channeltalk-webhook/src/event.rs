@@ -16,6 +16,7 @@ mod recognise;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
@@ -76,45 +77,100 @@ pub enum Entity {
 /// The common ones are typed; [`Refers::get`] reads any entry (`veil`, future ones) as any
 /// type. An entry that does not fit its typed model is left out of the typed accessor but
 /// stays readable through [`Refers::get`] and [`Refers::raw`].
-#[derive(Clone, Debug, Default)]
+///
+/// The typed entries are read from the raw `refers` the first time one of them is asked
+/// for (most handlers never ask), once per event.
+#[derive(Clone, Default)]
 pub struct Refers {
+    /// `refers` as sent: a slice of the body (UTF-8, valid JSON), not a copy.
+    source: Option<Bytes>,
+    raw: OnceLock<Option<Box<RawValue>>>,
+    typed: OnceLock<TypedEntries>,
+}
+
+/// The typed entries of `refers`.
+#[derive(Clone, Debug, Default)]
+struct TypedEntries {
     manager: Option<Manager>,
     group: Option<Group>,
     user: Option<User>,
     user_chat: Option<UserChat>,
     bot: Option<Bot>,
     message: Option<Box<Message>>,
-    raw: Option<Box<RawValue>>,
+}
+
+impl fmt::Debug for Refers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let typed = self.typed();
+        f.debug_struct("Refers")
+            .field("manager", &typed.manager)
+            .field("group", &typed.group)
+            .field("user", &typed.user)
+            .field("user_chat", &typed.user_chat)
+            .field("bot", &typed.bot)
+            .field("message", &typed.message)
+            .field("raw", &self.raw())
+            .finish()
+    }
 }
 
 impl Refers {
+    /// `refers` as sent (`source`: its JSON, sliced from the body), its entries typed when
+    /// first asked for.
+    fn from_source(source: Bytes) -> Self {
+        Refers {
+            source: Some(source),
+            raw: OnceLock::new(),
+            typed: OnceLock::new(),
+        }
+    }
+
+    /// The JSON text of `refers`.
+    fn text(&self) -> Option<&str> {
+        std::str::from_utf8(self.source.as_deref()?).ok()
+    }
+
+    fn typed(&self) -> &TypedEntries {
+        self.typed.get_or_init(|| match self.text() {
+            Some(text) => read_refers(text),
+            None => TypedEntries::default(),
+        })
+    }
+
     /// The manager who wrote the message, or the one concerned.
     pub fn manager(&self) -> Option<&Manager> {
-        self.manager.as_ref()
+        self.typed().manager.as_ref()
     }
     /// The team chat the message was posted in.
     pub fn group(&self) -> Option<&Group> {
-        self.group.as_ref()
+        self.typed().group.as_ref()
     }
     /// The customer concerned.
     pub fn user(&self) -> Option<&User> {
-        self.user.as_ref()
+        self.typed().user.as_ref()
     }
     /// The user chat the message was posted in.
     pub fn user_chat(&self) -> Option<&UserChat> {
-        self.user_chat.as_ref()
+        self.typed().user_chat.as_ref()
     }
     /// The bot that wrote the message.
     pub fn bot(&self) -> Option<&Bot> {
-        self.bot.as_ref()
+        self.typed().bot.as_ref()
     }
     /// A message sent beside a non-message entity (some integrations send it with `userChat`).
     pub fn message(&self) -> Option<&Message> {
-        self.message.as_deref()
+        self.typed().message.as_deref()
     }
     /// `refers` exactly as sent, if it was present.
     pub fn raw(&self) -> Option<&RawValue> {
-        self.raw.as_deref()
+        self.raw
+            .get_or_init(|| {
+                let text = self.text()?;
+                serde_json::from_str::<&RawValue>(text)
+                    .ok()
+                    .map(ToOwned::to_owned)
+            })
+            .as_deref()
     }
     /// Reads the entry `name` as `T`: `None` when there is no such entry, `Some(Err)` when it
     /// does not fit `T`.
@@ -127,8 +183,7 @@ impl Refers {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get<T: DeserializeOwned>(&self, name: &str) -> Option<Result<T, serde_json::Error>> {
-        let raw = self.raw.as_deref()?;
-        let entries: HashMap<Cow<'_, str>, &RawValue> = serde_json::from_str(raw.get()).ok()?;
+        let entries: HashMap<Cow<'_, str>, &RawValue> = serde_json::from_str(self.text()?).ok()?;
         entries
             .get(name)
             .map(|entry| serde_json::from_str(entry.get()))
@@ -191,19 +246,26 @@ impl Event {
         // Fast path: one pass, the entity read straight into its typed model when `type` comes
         // before it (as Channel sends it). Any error there (schema drift, bad JSON) falls back to
         // the tolerant path, which reads each part raw first and reports the error.
-        let envelope = match read_envelope(text, true) {
+        let mut envelope = match read_envelope(text, true) {
             Ok(envelope) => envelope,
             Err(_) => read_envelope(text, false).map_err(|error| not_an_event(text, error))?,
         };
         let action = envelope.event.and_then(read_string);
-        let recognised = recognise_raw(envelope.kind, envelope.event);
+        let recognised = envelope.recognise().clone();
         let entity_type = recognised.entity_type;
         let entity = match envelope.entity {
             Some(EntitySlot::Typed(_, entity)) => entity,
             Some(EntitySlot::Raw(raw)) => read_entity(entity_type.as_ref(), Some(raw)),
             None => Entity::Missing,
         };
-        let refers = Box::new(envelope.refers.map(read_refers).unwrap_or_default());
+        // `refers` is kept as a slice of the body (no copy), typed when first asked for.
+        let refers = Box::new(
+            envelope
+                .refers
+                .and_then(|raw| slice_of(&body, raw.get()))
+                .map(Refers::from_source)
+                .unwrap_or_default(),
+        );
         Ok(Event {
             action: action.map(|action| Action::from(action.0.as_ref())),
             entity_type,
@@ -450,18 +512,23 @@ fn unparsed_kind(expected: &EntityType) -> &'static str {
     }
 }
 
-fn read_refers(raw: &RawValue) -> Refers {
+/// `part`, a slice of the text of `body`, as a slice of `body` itself (shared, not copied).
+fn slice_of(body: &Bytes, part: &str) -> Option<Bytes> {
+    let start = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= body.len()).then(|| body.slice(start..end))
+}
+
+fn read_refers(text: &str) -> TypedEntries {
     // Fast path: every entry typed in one pass; if one does not fit, read them one by one.
-    let mut refers = match serde_json::from_str::<TypedRefers>(raw.get()) {
+    match serde_json::from_str::<TypedRefers>(text) {
         Ok(TypedRefers(refers)) => refers,
-        Err(_) => read_refers_one_by_one(raw),
-    };
-    refers.raw = Some(raw.to_owned());
-    refers
+        Err(_) => read_refers_one_by_one(text),
+    }
 }
 
 /// `refers` read typed in one pass: fails if any known entry does not fit its model.
-struct TypedRefers(Refers);
+struct TypedRefers(TypedEntries);
 
 impl<'de> Deserialize<'de> for TypedRefers {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -472,7 +539,7 @@ impl<'de> Deserialize<'de> for TypedRefers {
                 f.write_str("an object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut refers = Refers::default();
+                let mut refers = TypedEntries::default();
                 while let Some(Key(name)) = access.next_key::<Key<'de>>()? {
                     match name.as_ref() {
                         "manager" => refers.manager = access.next_value()?,
@@ -493,9 +560,9 @@ impl<'de> Deserialize<'de> for TypedRefers {
     }
 }
 
-fn read_refers_one_by_one(raw: &RawValue) -> Refers {
-    let mut refers = Refers::default();
-    let Ok(ObjectEntries(entries)) = serde_json::from_str(raw.get()) else {
+fn read_refers_one_by_one(text: &str) -> TypedEntries {
+    let mut refers = TypedEntries::default();
+    let Ok(ObjectEntries(entries)) = serde_json::from_str(text) else {
         tracing::debug!("refers is not an object; kept raw only");
         return refers;
     };
@@ -568,6 +635,41 @@ struct Envelope<'a> {
     kind: Option<&'a RawValue>,
     entity: Option<EntitySlot<'a>>,
     refers: Option<&'a RawValue>,
+    /// The last recognition of `type` and `event`, with the values it was made from.
+    recognised: Option<Recognition<'a>>,
+}
+
+/// What `type` and `event` said, and the values that said it.
+struct Recognition<'a> {
+    kind: Option<&'a RawValue>,
+    event: Option<&'a RawValue>,
+    result: recognise::Recognised,
+}
+
+impl Envelope<'_> {
+    /// Recognises the envelope from its `type` and `event` so far: read once, and again only
+    /// when a repeated `type` or `event` has replaced one of them since.
+    fn recognise(&mut self) -> &recognise::Recognised {
+        fn same(a: Option<&RawValue>, b: Option<&RawValue>) -> bool {
+            match (a, b) {
+                (None, None) => true,
+                (Some(a), Some(b)) => std::ptr::eq(a, b),
+                _ => false,
+            }
+        }
+        let (kind, event) = (self.kind, self.event);
+        if !matches!(&self.recognised, Some(r) if same(r.kind, kind) && same(r.event, event)) {
+            self.recognised = None;
+        }
+        &self
+            .recognised
+            .get_or_insert_with(|| Recognition {
+                kind,
+                event,
+                result: recognise_raw(kind, event),
+            })
+            .result
+    }
 }
 
 struct EnvelopeSeed {
@@ -592,6 +694,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
             kind: None,
             entity: None,
             refers: None,
+            recognised: None,
         };
         while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
             match key.as_ref() {
@@ -600,7 +703,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
                 "refers" => envelope.refers = Some(access.next_value()?),
                 "entity" => {
                     let announced = if self.typed {
-                        recognise_raw(envelope.kind, envelope.event).entity_type
+                        envelope.recognise().entity_type.clone()
                     } else {
                         None
                     };
@@ -631,8 +734,9 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
         }
         // A `type` or `event` after the entity that changes what it is: let the tolerant path
         // decide.
+        // (Recognised once more only if a repeated `type` or `event` came after the entity.)
+        let last = envelope.recognise().entity_type.clone();
         if let Some(EntitySlot::Typed(kind, _)) = &envelope.entity {
-            let last = recognise_raw(envelope.kind, envelope.event).entity_type;
             if last.as_ref() != Some(kind) {
                 return Err(serde::de::Error::custom(
                     "the entity type changed after the entity",
@@ -640,5 +744,49 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
             }
         }
         Ok(envelope)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = r#"{"event":"push","type":"message","entity":{"id":"m1","channelId":"1",
+        "chatType":"group","chatId":"g1","chatKey":"group-g1","personType":"manager",
+        "personId":"7","createdAt":1,"plainText":"hi"},
+        "refers":{"manager":{"id":"7","name":"Kim"}, "veil" : {"id":"v1"}}}"#;
+
+    #[test]
+    fn refers_is_the_slice_sent_and_typed_once_when_asked() {
+        let event = Event::parse(BODY).unwrap();
+        let refers = event.refers();
+        assert!(refers.typed.get().is_none(), "typed before anyone asked");
+        assert_eq!(
+            refers.raw().map(RawValue::get),
+            Some(r#"{"manager":{"id":"7","name":"Kim"}, "veil" : {"id":"v1"}}"#)
+        );
+        let source = refers.source.as_ref().unwrap();
+        assert!(
+            event.body().as_ptr_range().contains(&source.as_ptr()),
+            "copied"
+        );
+        let copy = event.clone();
+        assert_eq!(
+            refers.manager().and_then(|m| m.name.as_deref()),
+            Some("Kim")
+        );
+        assert!(refers.typed.get().is_some());
+        assert_eq!(copy.refers().manager(), refers.manager());
+        assert_eq!(format!("{:?}", copy.refers()), format!("{refers:?}"));
+        let veil: serde_json::Value = refers.get("veil").unwrap().unwrap();
+        assert_eq!(veil["id"], "v1");
+    }
+
+    #[test]
+    fn no_refers_reads_as_empty() {
+        let event = Event::parse(r#"{"event":"push","type":"message"}"#).unwrap();
+        assert!(event.refers().raw().is_none());
+        assert!(event.refers().manager().is_none());
+        assert!(event.refers().get::<serde_json::Value>("veil").is_none());
     }
 }

@@ -104,9 +104,15 @@ impl BotName {
         &self.0
     }
 
-    fn header_value(&self) -> Option<HeaderValue> {
-        // Checked in `new`: no control characters, so every byte is a valid header byte.
-        HeaderValue::from_bytes(self.0.as_bytes()).ok()
+    /// The `x-bot-name` header, without copying: a static name is borrowed, an owned one
+    /// handed over. Checked in `new`: no control characters, so every byte is a valid header
+    /// byte.
+    fn into_header_value(self) -> Option<HeaderValue> {
+        let bytes = match self.0 {
+            Cow::Borrowed(name) => Bytes::from_static(name.as_bytes()),
+            Cow::Owned(name) => Bytes::from(name),
+        };
+        HeaderValue::from_maybe_shared(bytes).ok()
     }
 }
 
@@ -280,10 +286,13 @@ impl QuickReply {
 
     /// The JSON body: `{"blocks":[…]}` (with `buttons` / `options` when set).
     pub fn to_body(&self) -> Bytes {
+        // Sized for the usual reply up front, so the buffer is not regrown while writing.
+        let mut body = Vec::with_capacity(self.message.estimated_json_len());
         // Serializing these types cannot fail: every map key is a string.
-        serde_json::to_vec(&self.message)
-            .map(Bytes::from)
-            .unwrap_or_default()
+        match serde_json::to_writer(&mut body, &self.message) {
+            Ok(()) => Bytes::from(body),
+            Err(_) => Bytes::new(),
+        }
     }
 
     /// The HTTP response Channel expects: 200, JSON, `x-quick-reply: true`, `x-bot-name`.
@@ -292,7 +301,7 @@ impl QuickReply {
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(QUICK_REPLY_HEADER, HeaderValue::from_static("true"));
-        if let Some(value) = self.bot_name.as_ref().and_then(BotName::header_value) {
+        if let Some(value) = self.bot_name.and_then(BotName::into_header_value) {
             headers.insert(BOT_NAME_HEADER, value);
         }
         response

@@ -93,6 +93,13 @@ impl WebhookToken {
     /// Checks the `token` parameter of a raw (still percent-encoded) query string, such as
     /// `http::Uri::query()` returns. Other parameters are ignored; a repeated `token` is refused.
     pub fn verify_query(&self, query: Option<&str>) -> Result<(), TokenError> {
+        // Fast path for the query Channel sends, `token=<value>` alone with nothing to decode
+        // (no `&`, `%` or `+`): the value is compared as it is, without decoding the query.
+        if let Some(value) = query.and_then(|query| query.strip_prefix("token=")) {
+            if !value.is_empty() && !value.bytes().any(|byte| matches!(byte, b'&' | b'%' | b'+')) {
+                return self.verify(value);
+            }
+        }
         let mut found = None;
         for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
             if name == TOKEN_PARAMETER {
@@ -165,6 +172,27 @@ mod tests {
         assert_eq!(
             t.verify_query(Some(&format!("{same}&{same}"))),
             Err(TokenError::Repeated)
+        );
+    }
+
+    #[test]
+    fn the_fast_path_for_a_lone_token_agrees_with_the_general_one() {
+        let t = WebhookToken::new("s3cr3t=x").unwrap();
+        assert_eq!(t.verify_query(Some("token=s3cr3t=x")), Ok(()));
+        assert_eq!(t.verify_query(Some("token=s3cr3t%3Dx")), Ok(()));
+        assert_eq!(
+            t.verify_query(Some("token=s3cr3t")),
+            Err(TokenError::Mismatch)
+        );
+        assert_eq!(
+            t.verify_query(Some("token=s3cr3t=x&token=s3cr3t=x")),
+            Err(TokenError::Repeated)
+        );
+        assert_eq!(t.verify_query(Some("token=s3cr3t=x&")), Ok(()));
+        assert_eq!(t.verify_query(Some("token=s3cr3t=x&a=1")), Ok(()));
+        assert_eq!(
+            t.verify_query(Some("tokens=s3cr3t=x")),
+            Err(TokenError::Missing)
         );
     }
 

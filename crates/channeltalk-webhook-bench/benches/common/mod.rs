@@ -68,6 +68,35 @@ impl MinimalEvent {
     }
 }
 
+/// What a typical handler makes the SDK do: parse, the receiver's bot check, then the
+/// message's text. Returns the text's length (0 when there is none or the event is a bot's).
+pub fn sdk_handler_work(body: &Bytes) -> usize {
+    let Ok(event) = channeltalk_webhook::Event::parse(body.clone()) else {
+        return 0;
+    };
+    if event.is_from_bot() {
+        return 0;
+    }
+    event
+        .message()
+        .and_then(|message| message.text())
+        .map_or(0, |text| text.len())
+}
+
+/// The same work with the hand-written minimal struct: parse, skip bots, read the text.
+pub fn minimal_handler_work(body: &Bytes) -> usize {
+    let Ok(event) = serde_json::from_slice::<MinimalEvent>(body) else {
+        return 0;
+    };
+    let Some(message) = event.entity else {
+        return 0;
+    };
+    if message.person_type.as_deref() == Some("bot") {
+        return 0;
+    }
+    message.plain_text.map_or(0, |text| text.len())
+}
+
 /// Checks that every way of parsing understands `body` before it is measured.
 pub fn check(body: &Bytes) {
     let event = channeltalk_webhook::Event::parse(body.clone()).expect("the SDK parses the body");
@@ -77,4 +106,5 @@ pub fn check(body: &Bytes) {
     assert!(value["entity"]["blocks"].is_array());
     let minimal: MinimalEvent = serde_json::from_slice(body).expect("fits the minimal model");
     assert!(minimal.is_message_with_text());
+    assert!(sdk_handler_work(body) > 0 && minimal_handler_work(body) > 0);
 }

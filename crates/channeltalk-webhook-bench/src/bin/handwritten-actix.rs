@@ -12,6 +12,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "hand-written actix-web echo bot listening on http://{}{PATH}",
         listener.local_addr()?
     );
-    handwritten::actix::serve(listener, settings.token)?.await?;
+    handwritten::actix::serve_variant(listener, settings.token, settings.variant)?.await?;
     Ok(())
 }

@@ -11,6 +11,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "hand-written axum echo bot listening on http://{}{PATH}",
         listener.local_addr()?
     );
-    handwritten::axum::serve(listener, settings.token).await?;
+    handwritten::axum::serve_variant(listener, settings.token, settings.variant).await?;
     Ok(())
 }

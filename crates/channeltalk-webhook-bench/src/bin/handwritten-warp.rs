@@ -11,6 +11,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "hand-written warp echo bot listening on http://{}{PATH}",
         listener.local_addr()?
     );
-    handwritten::warp::serve(listener, settings.token).await;
+    handwritten::warp::serve_variant(listener, settings.token, settings.variant).await;
     Ok(())
 }

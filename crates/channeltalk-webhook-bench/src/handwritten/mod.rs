@@ -10,12 +10,19 @@
 //!
 //! One module per framework, each with the framework's usual idioms (its query and body
 //! extractors); this module holds the framework-free part every one of them shares.
+//!
+//! Each framework serves one of three [`Variant`]s (`HANDWRITTEN_VARIANT`): the bot above
+//! (`value`, the default), the **careful** hand-written bot a performance-minded team writes
+//! ([`careful`]: a borrowed struct with only the fields the echo rule reads, no `Value`, no
+//! `json!`) and the **floor** (the body read whole, then the fixed [`FLOOR_REPLY`] without
+//! parsing or checking anything): the framework's own cost of a quick reply.
 
 pub mod actix;
 pub mod axum;
 pub mod hyper;
 pub mod warp;
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use bytes::Bytes;
@@ -31,6 +38,136 @@ pub use crate::mix::{BODY_LIMIT, BOT_NAME, PATH};
 pub struct Params {
     /// The webhook token.
     pub token: Option<String>,
+}
+
+/// Which hand-written bot a server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Variant {
+    /// What bots in the wild do: `Value`, `json!` ([`handle`]).
+    #[default]
+    Value,
+    /// A careful hand-written bot: borrowed 4-field struct, raw query, no `Value` ([`careful`]).
+    Careful,
+    /// Reads the body, answers [`FLOOR_REPLY`] without parsing ([`floor`]).
+    Floor,
+}
+
+impl Variant {
+    /// Reads `HANDWRITTEN_VARIANT` (`value`, `careful` or `floor`; `value` when unset).
+    pub fn from_env() -> Result<Variant, SettingsError> {
+        match std::env::var("HANDWRITTEN_VARIANT").as_deref() {
+            Err(_) | Ok("value") => Ok(Variant::Value),
+            Ok("careful") => Ok(Variant::Careful),
+            Ok("floor") => Ok(Variant::Floor),
+            Ok(other) => Err(SettingsError::Address(format!(
+                "HANDWRITTEN_VARIANT={other:?}: expected value, careful or floor"
+            ))),
+        }
+    }
+
+    /// Answers one request: `query` is the raw query string (the careful bot reads the token
+    /// from it), `token` the query's `token` parameter as the framework's extractor gave it
+    /// (the `Value` bot's).
+    pub fn answer(
+        self,
+        expected_token: &str,
+        query: Option<&str>,
+        token: Option<&str>,
+        body: &[u8],
+    ) -> Answer {
+        match self {
+            Variant::Value => handle(expected_token, token, body),
+            Variant::Careful => careful(expected_token, query, body),
+            Variant::Floor => floor(body),
+        }
+    }
+}
+
+/// The floor's answer to every request: the echo of the documented team-chat message
+/// (`Hi! Webhook Test`), the same bytes the other bots send for it.
+pub const FLOOR_REPLY: &[u8] = br#"{"blocks":[{"type":"text","value":"echo: Hi! Webhook Test"}]}"#;
+
+/// The floor: the body has been read whole; answer [`FLOOR_REPLY`] without looking at it.
+pub fn floor(body: &[u8]) -> Answer {
+    let _ = body;
+    Answer::QuickReply(FLOOR_REPLY.to_vec())
+}
+
+/// The fields of a delivery the careful bot reads, borrowed from the body where it has no
+/// escapes.
+#[derive(Deserialize)]
+struct CarefulEvent<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Text<'a>>,
+    #[serde(borrow)]
+    entity: Option<CarefulEntity<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CarefulEntity<'a> {
+    #[serde(borrow)]
+    person_type: Option<Text<'a>>,
+    #[serde(borrow)]
+    #[allow(dead_code)]
+    chat_type: Option<Text<'a>>,
+    #[serde(borrow)]
+    plain_text: Option<Text<'a>>,
+}
+
+/// A string borrowed from the body unless it has escapes.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+#[derive(serde::Serialize)]
+struct ReplyBody<'a> {
+    blocks: [ReplyBlock<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+struct ReplyBlock<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    value: &'a str,
+}
+
+/// The careful hand-written bot: the token taken from the raw query without allocating
+/// (`form_urlencoded`, compared with `==`), a borrowed struct with only `type`,
+/// `entity.personType`, `entity.chatType` and `entity.plainText`, and the reply serialized
+/// from a struct. Same answers as [`handle`].
+pub fn careful(expected_token: &str, query: Option<&str>, body: &[u8]) -> Answer {
+    let given = query.and_then(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "token")
+            .map(|(_, value)| value)
+    });
+    if given.as_deref() != Some(expected_token) {
+        return Answer::Unauthorized;
+    }
+    let Ok(event) = serde_json::from_slice::<CarefulEvent>(body) else {
+        return Answer::BadRequest;
+    };
+    let is = |text: &Option<Text>, expected: &str| text.as_ref().is_some_and(|t| t.0 == expected);
+    let Some(entity) = event.entity else {
+        return Answer::Ack;
+    };
+    if !is(&event.kind, "message") || is(&entity.person_type, "bot") {
+        return Answer::Ack;
+    }
+    let Some(text) = entity.plain_text else {
+        return Answer::Ack;
+    };
+    let value = format!("echo: {}", escape(&text.0));
+    let reply = ReplyBody {
+        blocks: [ReplyBlock {
+            kind: "text",
+            value: &value,
+        }],
+    };
+    match serde_json::to_vec(&reply) {
+        Ok(body) => Answer::QuickReply(body),
+        Err(_) => Answer::Ack,
+    }
 }
 
 /// A hand-written bot's answer, before it is put in the framework's response type.
@@ -132,6 +269,8 @@ pub struct Settings {
     pub token: String,
     /// The address to listen on.
     pub addr: SocketAddr,
+    /// Which bot to serve (`HANDWRITTEN_VARIANT`).
+    pub variant: Variant,
 }
 
 /// Why the settings could not be read.
@@ -167,6 +306,7 @@ impl Settings {
         Ok(Settings {
             token,
             addr: SocketAddr::new(host, port),
+            variant: Variant::from_env()?,
         })
     }
 }
@@ -194,6 +334,39 @@ mod tests {
                 probe.label
             );
         }
+    }
+
+    #[test]
+    fn the_careful_bot_answers_every_valid_delivery_like_the_value_bot() {
+        let mix = Mix::new("t0k3n", Weights::LOADTEST).unwrap();
+        for probe in mix.probes(Kind::Valid) {
+            assert_eq!(
+                careful("t0k3n", Some("token=t0k3n"), &probe.body),
+                handle("t0k3n", Some("t0k3n"), &probe.body),
+                "{}",
+                probe.label
+            );
+        }
+        // Bodies that are not events never get a reply. (The answer may differ from the
+        // `Value` bot's and the SDK's: the `Value` bot acknowledges a JSON array, and serde
+        // skips the fields the careful bot ignores without checking their UTF-8, so it
+        // acknowledges invalid UTF-8 there.)
+        for probe in mix.probes(Kind::Malformed) {
+            let answer = careful("t0k3n", Some("token=t0k3n"), &probe.body);
+            assert!(
+                matches!(answer, Answer::BadRequest | Answer::Ack),
+                "{}: {answer:?}",
+                probe.label
+            );
+        }
+        let spec = crate::mix::SPEC_TEAM_CHAT_MESSAGE.as_bytes();
+        assert_eq!(
+            careful("t", Some("a=1&token=t"), spec),
+            Answer::QuickReply(FLOOR_REPLY.to_vec())
+        );
+        assert_eq!(careful("t", Some("token=u"), spec), Answer::Unauthorized);
+        assert_eq!(careful("t", None, spec), Answer::Unauthorized);
+        assert_eq!(floor(b""), Answer::QuickReply(FLOOR_REPLY.to_vec()));
     }
 
     #[test]

@@ -201,7 +201,7 @@ impl<'de> Visitor<'de> for BlockVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Block, A::Error> {
         // Known fields are read typed in one pass; anything else is kept for `Unknown`.
-        let mut kind: Option<Value> = None;
+        let mut kind: Option<Kind<'de>> = None;
         let mut value: Option<Value> = None;
         let mut language: Option<Value> = None;
         let mut blocks: Option<Vec<Block>> = None;
@@ -241,14 +241,14 @@ impl<'de> Visitor<'de> for BlockVisitor {
 
 /// Builds the typed block when the fields fit its type, else keeps everything as `Unknown`.
 fn classify(
-    kind: Option<Value>,
+    kind: Option<Kind<'_>>,
     value: Option<Value>,
     language: Option<Value>,
     blocks: Option<Vec<Block>>,
     mut rest: Map<String, Value>,
 ) -> Block {
     match (
-        kind.as_ref().and_then(Value::as_str),
+        kind.as_ref().and_then(Kind::as_str),
         value,
         language,
         blocks,
@@ -265,7 +265,7 @@ fn classify(
         (Some("bullets"), _, _, Some(blocks)) => Block::Bullets { blocks },
         (_, value, language, blocks) => {
             if let Some(kind) = kind {
-                rest.insert("type".into(), kind);
+                rest.insert("type".into(), kind.into_value());
             }
             if let Some(value) = value {
                 rest.insert("value".into(), value);
@@ -281,6 +281,63 @@ fn classify(
             }
             Block::Unknown(Value::Object(rest))
         }
+    }
+}
+
+/// A block's `type` as sent: borrowed from the input when it is a string without escapes (no
+/// allocation for the usual `"text"`), any other JSON kept as a [`Value`].
+enum Kind<'de> {
+    Borrowed(&'de str),
+    Other(Value),
+}
+
+impl Kind<'_> {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Kind::Borrowed(kind) => Some(kind),
+            Kind::Other(value) => value.as_str(),
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            Kind::Borrowed(kind) => Value::String(kind.to_owned()),
+            Kind::Other(value) => value,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(KindVisitor)
+    }
+}
+
+struct KindVisitor;
+
+impl<'de> Visitor<'de> for KindVisitor {
+    type Value = Kind<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a block type")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, kind: &'de str) -> Result<Kind<'de>, E> {
+        Ok(Kind::Borrowed(kind))
+    }
+
+    fn visit_string<E: de::Error>(self, kind: String) -> Result<Kind<'de>, E> {
+        Ok(Kind::Other(Value::String(kind)))
+    }
+
+    keep_as_sent!(Kind<'de>, Kind::Other);
+
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Kind<'de>, A::Error> {
+        Value::deserialize(de::value::MapAccessDeserializer::new(access)).map(Kind::Other)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, access: A) -> Result<Kind<'de>, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(access)).map(Kind::Other)
     }
 }
 
@@ -321,6 +378,25 @@ impl<'de> Visitor<'de> for NestedVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_type_of_any_json_is_kept_and_an_escaped_one_is_read() {
+        let escaped: Block = serde_json::from_str(r#"{"type":"te\u0078t","value":"a"}"#).unwrap();
+        assert_eq!(escaped, Block::Text { value: "a".into() });
+        for kind in [
+            "5",
+            "null",
+            "true",
+            r#"["text"]"#,
+            r#"{"a":[1,{"b":2}]}"#,
+            r#""\u0041""#,
+        ] {
+            let json = format!(r#"{{"type":{kind},"value":"a"}}"#);
+            let block: Block = serde_json::from_str(&json).unwrap();
+            let expected: Value = serde_json::from_str(&json).unwrap();
+            assert_eq!(block, Block::Unknown(expected), "{json}");
+        }
+    }
 
     #[test]
     fn odd_entries_are_kept_and_the_rest_stays_typed() {

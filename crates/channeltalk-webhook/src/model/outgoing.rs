@@ -109,6 +109,24 @@ impl OutgoingMessage {
         self
     }
 
+    /// About how many bytes the JSON body takes: the blocks' text plus the markup around it
+    /// (a buffer of this size is rarely regrown while serializing).
+    pub(crate) fn estimated_json_len(&self) -> usize {
+        fn block_len(block: &Block) -> usize {
+            match block {
+                Block::Text { value } => value.len() + 32,
+                Block::Code { language, value } => {
+                    value.len() + language.as_ref().map_or(0, String::len) + 48
+                }
+                Block::Bullets { blocks } => blocks.iter().map(block_len).sum::<usize>() + 40,
+                Block::Unknown(_) => 64,
+            }
+        }
+        let blocks: usize = self.blocks.iter().map(block_len).sum();
+        let plain_text = self.plain_text.as_ref().map_or(0, |text| text.len() + 16);
+        16 + blocks + plain_text + 64 * (self.buttons.len() + self.options.len())
+    }
+
     /// The blocks.
     pub fn blocks(&self) -> &[Block] {
         &self.blocks
