@@ -79,7 +79,8 @@ fn stage_whole(receiver: &Receiver, body: &Bytes) -> usize {
     if collector.push(body.clone()).is_err() {
         return 0;
     }
-    let Ok(event) = receiver.accept(collector.finish()) else {
+    let Ok(event) = channeltalk_webhook::testing::block_on(receiver.accept(collector.finish()))
+    else {
         return 0;
     };
     let response = channeltalk_webhook::testing::block_on(receiver.call(&echo, event));
