@@ -6,16 +6,22 @@
 //! token is generated and printed), `HOST` (127.0.0.1), `PORT` (8080), `RUST_LOG` (info).
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken};
+use channeltalk_webhook::{BotName, Event, QuickReply, Receiver, WebhookToken};
 use channeltalk_webhook_actix::resource;
 use tracing_subscriber::EnvFilter;
+
+/// The name every reply is shown with, checked when the program is compiled.
+const BOT: BotName = BotName::from_static("EchoBot");
 
 /// Echoes a message's text. Bot messages (our own replies) never get here: the receiver
 /// acknowledges them without calling the handler.
 async fn echo(event: Event) -> Option<QuickReply> {
     let text = event.message()?.text()?.into_owned();
-    let reply = QuickReply::new().bot_name("EchoBot").ok()?;
-    Some(reply.text(format!("echo: {text}")))
+    Some(
+        QuickReply::new()
+            .with_bot_name(BOT)
+            .text(format!("echo: {text}")),
+    )
 }
 
 #[actix_web::main]
