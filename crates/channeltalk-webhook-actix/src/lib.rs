@@ -23,7 +23,7 @@
 //!
 //! /// Echoes customers' and managers' messages (bot messages never reach a handler).
 //! async fn echo(event: Event) -> Option<QuickReply> {
-//!     let text = event.message()?.text()?.into_owned();
+//!     let text = event.text()?;
 //!     let reply = QuickReply::new().bot_name("EchoBot").ok()?;
 //!     Some(reply.text(format!("echo: {text}")))
 //! }

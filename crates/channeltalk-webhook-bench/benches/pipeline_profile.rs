@@ -52,7 +52,7 @@ fn stage_policy(event: &Event) -> bool {
 /// The echo example's handler.
 #[inline(never)]
 fn stage_handler(event: &Event) -> Option<QuickReply> {
-    let text = event.message()?.text()?.into_owned();
+    let text = event.text()?;
     let reply = QuickReply::new().bot_name("EchoBot").ok()?;
     Some(reply.text(format!("echo: {text}")))
 }

@@ -147,11 +147,10 @@ impl Reply {
 /// The span of one delivery: the message's id and chat type when the delivery is a message
 /// (the other fields stay empty), the outcome once [`conclude`] records it.
 pub(crate) fn span(event: Option<&Event>) -> Span {
-    let message = event.and_then(Event::message);
     tracing::info_span!(
         "webhook_delivery",
-        message_id = message.map(|message| message.id.as_str()),
-        chat_type = message.map(|message| message.chat_type.as_str()),
+        message_id = event.and_then(Event::message_id),
+        chat_type = event.and_then(Event::message_chat_type),
         outcome = Empty,
     )
 }
