@@ -87,7 +87,8 @@ pub struct Refers {
     /// `refers` as sent: a slice of the body (UTF-8, valid JSON), not a copy.
     source: Option<Bytes>,
     raw: OnceLock<Option<Box<RawValue>>>,
-    typed: OnceLock<TypedEntries>,
+    // Boxed: the typed entries are large, and most events never type them.
+    typed: OnceLock<Box<TypedEntries>>,
 }
 
 /// The typed entries of `refers`.
@@ -133,9 +134,11 @@ impl Refers {
     }
 
     fn typed(&self) -> &TypedEntries {
-        self.typed.get_or_init(|| match self.text() {
-            Some(text) => read_refers(text),
-            None => TypedEntries::default(),
+        self.typed.get_or_init(|| {
+            Box::new(match self.text() {
+                Some(text) => read_refers(text),
+                None => TypedEntries::default(),
+            })
         })
     }
 
@@ -235,8 +238,7 @@ pub struct Event {
     entity: OnceLock<Entity>,
     /// For a message the probe vouched for: what the hot path reads, without typing it.
     head: Option<HeldHead>,
-    // Boxed: the typed refers are large, and events move by value through the pipeline.
-    refers: Box<Refers>,
+    refers: Refers,
     body: Bytes,
 }
 
@@ -294,13 +296,11 @@ impl Event {
             Some(EntitySlot::Probed { .. }) | None => (OnceLock::from(Entity::Missing), None),
         };
         // `refers` is kept as a slice of the body (no copy), typed when first asked for.
-        let refers = Box::new(
-            envelope
-                .refers
-                .and_then(|raw| slice_of(&body, raw.get()))
-                .map(Refers::from_source)
-                .unwrap_or_default(),
-        );
+        let refers = envelope
+            .refers
+            .and_then(|raw| slice_of(&body, raw.get()))
+            .map(Refers::from_source)
+            .unwrap_or_default();
         Ok(Event {
             action: action.map(|action| Action::from(action.0.as_ref())),
             entity_type,
@@ -525,7 +525,12 @@ fn not_an_event(text: &str, error: serde_json::Error) -> ParseError {
 
 /// A string value, borrowed when it holds no escape; `None` when it is not a string.
 fn read_string(raw: &RawValue) -> Option<Key<'_>> {
-    serde_json::from_str::<Key<'_>>(raw.get()).ok()
+    let text = raw.get();
+    // A JSON string without escapes is its text between the quotes.
+    match text.strip_prefix('"').and_then(|text| text.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Some(Key(Cow::Borrowed(inner))),
+        _ => serde_json::from_str::<Key<'_>>(text).ok(),
+    }
 }
 
 /// Recognises the envelope from the raw `type` and `event`.
