@@ -527,7 +527,10 @@ fn not_an_event(text: &str, error: serde_json::Error) -> ParseError {
 fn read_string(raw: &RawValue) -> Option<Key<'_>> {
     let text = raw.get();
     // A JSON string without escapes is its text between the quotes.
-    match text.strip_prefix('"').and_then(|text| text.strip_suffix('"')) {
+    match text
+        .strip_prefix('"')
+        .and_then(|text| text.strip_suffix('"'))
+    {
         Some(inner) if !inner.contains('\\') => Some(Key(Cow::Borrowed(inner))),
         _ => serde_json::from_str::<Key<'_>>(text).ok(),
     }

@@ -8,12 +8,13 @@
 //! the repeat check, the delivery's span and [`Event::text`](crate::Event::text) read from
 //! the body instead.
 //!
-//! The probe answers [`Probe::Fits`] only when typing the entity is certain to succeed: every
-//! field it knows holds a value the model accepts, no known field is repeated, every required
-//! field is present. Anything it is not sure of (a list of buttons, a marketing object, an
-//! escape it would have to check, a float timestamp) is [`Probe::Unsure`], and the entity is
-//! typed at once, exactly as without the probe. So the probe changes when a message is typed,
-//! never what it is typed to.
+//! The probe vouches for a message (gives its [`Head`]) only when typing the entity is certain
+//! to succeed: every field it knows holds a value the model accepts, no known field is
+//! repeated, every required field is present. A value of another type than the model's (schema
+//! drift) fails the probe, and the envelope is read the slow way, which types the entity and
+//! says why it does not fit. Anything else it does not look into (a list of buttons, a
+//! marketing object, a code block) leaves the message without a head, typed at once. So the
+//! probe changes when a message is typed, never what it is typed to.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -71,49 +72,68 @@ impl<'de> Visitor<'de> for ProbeSeed {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        let mut fields = Fields::default();
+        let (mut seen, mut sure) = (0_u32, true);
+        let (mut id, mut chat_type, mut person_type, mut plain_text) = (None, None, None, None);
         while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
-            match known(&key) {
-                Some((index, shape)) if fields.sure => {
-                    let value = access.next_value::<Scalar<'de>>()?;
-                    fields.read(index, shape, value);
-                }
+            let Some((bit, shape)) = known(&key) else {
                 // Unknown fields are skipped by the model as by the probe.
-                _ => {
-                    access.next_value::<IgnoredAny>()?;
+                access.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            // The model refuses a repeated field.
+            sure &= seen & bit == 0;
+            seen |= bit;
+            // A value of another type than the model's is an error here: the envelope is then
+            // read the slow way, which types the entity and tells why it does not fit.
+            match shape {
+                Shape::Text => {
+                    let Key(text) = access.next_value()?;
+                    match bit {
+                        ID => id = Some(text),
+                        CHAT_TYPE => chat_type = Some(text),
+                        PERSON_TYPE => person_type = Some(text),
+                        _ => {}
+                    }
                 }
+                Shape::OptionalText => {
+                    let text: Option<Key<'de>> = access.next_value()?;
+                    if bit == PLAIN_TEXT {
+                        plain_text = text.map(|Key(text)| text);
+                    }
+                }
+                Shape::Integer => {
+                    access.next_value::<i64>()?;
+                }
+                Shape::OptionalInteger => {
+                    access.next_value::<Option<i64>>()?;
+                }
+                Shape::OptionalBool => {
+                    access.next_value::<Option<bool>>()?;
+                }
+                Shape::TextBlocks => sure &= access.next_value_seed(Vouch::TextBlocks)?,
+                Shape::EmptyList => sure &= access.next_value_seed(Vouch::EmptyList)?,
+                Shape::Null => sure &= access.next_value_seed(Vouch::Null)?,
             }
         }
-        Ok(Probe::Object(fields.into_head()))
-    }
-}
-
-/// The known fields seen so far; `sure` turns false at the first value the probe cannot
-/// vouch for.
-struct Fields<'de> {
-    sure: bool,
-    seen: u32,
-    id: Option<Cow<'de, str>>,
-    chat_type: Option<Cow<'de, str>>,
-    person_type: Option<Cow<'de, str>>,
-    plain_text: Option<Cow<'de, str>>,
-}
-
-impl Default for Fields<'_> {
-    fn default() -> Self {
-        Fields {
-            sure: true,
-            seen: 0,
-            id: None,
-            chat_type: None,
-            person_type: None,
-            plain_text: None,
-        }
+        let head = match (id, chat_type, person_type) {
+            (Some(id), Some(chat_type), Some(person_type))
+                if sure && seen & REQUIRED == REQUIRED =>
+            {
+                Some(Head {
+                    id,
+                    chat_type,
+                    person_type,
+                    plain_text,
+                })
+            }
+            _ => None,
+        };
+        Ok(Probe::Object(head))
     }
 }
 
 /// What a known field's value must be for the model to accept it.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Shape {
     /// A string (`String`, an open enum).
     Text,
@@ -133,10 +153,16 @@ enum Shape {
     Null,
 }
 
-/// A known field of the message: its bit (for repeats; the required fields are bits 0 to 7)
-/// and the shape its value must have.
+const ID: u32 = 1 << 0;
+const CHAT_TYPE: u32 = 1 << 2;
+const PERSON_TYPE: u32 = 1 << 5;
+const PLAIN_TEXT: u32 = 1 << 8;
+/// The required fields (`id` to `createdAt`).
+const REQUIRED: u32 = 0xff;
+
+/// A known field of the message: its bit (for repeats) and the shape its value must have.
 fn known(key: &str) -> Option<(u32, Shape)> {
-    Some(match key {
+    let (index, shape) = match key {
         "id" => (0, Shape::Text),
         "channelId" => (1, Shape::Text),
         "chatType" => (2, Shape::Text),
@@ -163,127 +189,90 @@ fn known(key: &str) -> Option<(u32, Shape)> {
         "supportBot" => (23, Shape::Null),
         "workflow" => (24, Shape::Null),
         _ => return None,
-    })
+    };
+    Some((1 << index, shape))
 }
 
-/// The bits of the required fields (`id` to `createdAt`).
-const REQUIRED: u32 = 0xff;
-
-impl<'de> Fields<'de> {
-    fn read(&mut self, index: u32, shape: Shape, value: Scalar<'de>) {
-        let bit = 1 << index;
-        // The model refuses a repeated field.
-        let fits = self.seen & bit == 0
-            && match (shape, &value) {
-                (Shape::Text | Shape::OptionalText, Scalar::Text(_)) => true,
-                (Shape::Integer | Shape::OptionalInteger, Scalar::Integer) => true,
-                (Shape::OptionalBool, Scalar::Bool) => true,
-                (Shape::TextBlocks, Scalar::TextBlocks) => true,
-                (Shape::EmptyList | Shape::TextBlocks, Scalar::EmptyList) => true,
-                (shape, Scalar::Null) => shape != Shape::Text && shape != Shape::Integer,
-                _ => false,
-            };
-        self.seen |= bit;
-        self.sure &= fits;
-        if let (true, Scalar::Text(text)) = (fits, value) {
-            match index {
-                0 => self.id = Some(text),
-                2 => self.chat_type = Some(text),
-                5 => self.person_type = Some(text),
-                8 => self.plain_text = Some(text),
-                _ => {}
-            }
-        }
-    }
-
-    fn into_head(self) -> Option<Head<'de>> {
-        if !self.sure || self.seen & REQUIRED != REQUIRED {
-            return None;
-        }
-        Some(Head {
-            id: self.id?,
-            chat_type: self.chat_type?,
-            person_type: self.person_type?,
-            plain_text: self.plain_text,
-        })
-    }
-}
-
-/// A known field's value as far as the probe needs it; anything else is skipped as
-/// [`Scalar::Other`]. Strings are decoded (escapes checked) as the model decodes them.
-enum Scalar<'de> {
-    Text(Cow<'de, str>),
-    /// An integer that fits `i64`.
-    Integer,
-    Bool,
-    Null,
-    EmptyList,
-    /// A non-empty list of plain text blocks.
+/// Reads a value the probe vouches for only in some shapes, and says whether it does
+/// (anything else is skipped, not refused: the message is then typed at once).
+#[derive(Clone, Copy)]
+enum Vouch {
+    /// `null`, or a list of plain text blocks.
     TextBlocks,
-    Other,
+    /// `null` or `[]`.
+    EmptyList,
+    /// `null`.
+    Null,
 }
 
-impl<'de> Deserialize<'de> for Scalar<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ScalarVisitor)
+impl<'de> DeserializeSeed<'de> for Vouch {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct ScalarVisitor;
-
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar<'de>;
+impl<'de> Visitor<'de> for Vouch {
+    type Value = bool;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-        Ok(Scalar::Text(Cow::Borrowed(text)))
+    fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
+        Ok(true)
     }
-    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
-        Ok(Scalar::Text(Cow::Owned(text.to_owned())))
-    }
-    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Scalar::Integer)
-    }
-    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(if i64::try_from(value).is_ok() {
-            Scalar::Integer
-        } else {
-            Scalar::Other
-        })
-    }
-    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Scalar::Bool)
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Scalar::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        let mut scalar = Scalar::EmptyList;
-        while let Some(block) = access.next_element::<TextBlock>()? {
-            scalar = match (scalar, block) {
-                (Scalar::EmptyList | Scalar::TextBlocks, TextBlock(true)) => Scalar::TextBlocks,
-                _ => Scalar::Other,
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<bool, A::Error> {
+        let mut sure = !matches!(self, Vouch::Null);
+        loop {
+            let more = match (self, sure) {
+                (Vouch::TextBlocks, true) => match access.next_element::<TextBlock>()? {
+                    Some(TextBlock(plain)) => {
+                        sure = plain;
+                        true
+                    }
+                    None => false,
+                },
+                _ => match access.next_element::<IgnoredAny>()? {
+                    Some(_) => {
+                        sure = false;
+                        true
+                    }
+                    None => false,
+                },
             };
+            if !more {
+                return Ok(sure);
+            }
         }
-        Ok(scalar)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<bool, A::Error> {
         while access.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Other)
+        Ok(false)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
     }
 }
 
-/// An element of a list: whether it is exactly `{"type":"text","value":"…"}` (keys in any
-/// order), the shape every such block is typed to, [`Block::Text`](crate::model::Block::Text).
+/// An element of a list of blocks: whether it is exactly `{"type":"text","value":"…"}` (keys
+/// in any order), the shape every such block is typed to,
+/// [`Block::Text`](crate::model::Block::Text).
 struct TextBlock(bool);
 
 impl<'de> Deserialize<'de> for TextBlock {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TextBlockVisitor)
+        deserializer.deserialize_map(TextBlockVisitor)
     }
 }
 
@@ -292,41 +281,28 @@ struct TextBlockVisitor;
 impl<'de> Visitor<'de> for TextBlockVisitor {
     type Value = TextBlock;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
+        f.write_str(r#"a text block, {"type":"text","value":"…"}"#)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TextBlock, A::Error> {
         let (mut kind, mut value, mut other) = (false, false, false);
         while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
-            let scalar = access.next_value::<Scalar<'de>>()?;
-            match (key.as_ref(), scalar) {
-                ("type", Scalar::Text(name)) if !kind && name == "text" => kind = true,
-                ("value", Scalar::Text(_)) if !value => value = true,
-                _ => other = true,
+            match key.as_ref() {
+                "type" if !kind => {
+                    let Key(name) = access.next_value()?;
+                    kind = name == "text";
+                    other |= !kind;
+                }
+                "value" if !value => {
+                    access.next_value::<Key<'de>>()?;
+                    value = true;
+                }
+                _ => {
+                    access.next_value::<IgnoredAny>()?;
+                    other = true;
+                }
             }
         }
         Ok(TextBlock(kind && value && !other))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<TextBlock, A::Error> {
-        while access.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(TextBlock(false))
-    }
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<TextBlock, E> {
-        Ok(TextBlock(false))
-    }
-    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<TextBlock, E> {
-        Ok(TextBlock(false))
-    }
-    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<TextBlock, E> {
-        Ok(TextBlock(false))
-    }
-    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<TextBlock, E> {
-        Ok(TextBlock(false))
-    }
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<TextBlock, E> {
-        Ok(TextBlock(false))
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<TextBlock, E> {
-        Ok(TextBlock(false))
     }
 }
 

@@ -83,7 +83,10 @@ mod tests {
     #[test]
     fn the_shortcut_for_the_classic_form_agrees_with_the_general_reading() {
         let classic = (Some("message"), Some("push"));
-        assert_eq!(recognise(classic.0, classic.1), recognise_any(classic.0, classic.1));
+        assert_eq!(
+            recognise(classic.0, classic.1),
+            recognise_any(classic.0, classic.1)
+        );
     }
 
     #[test]
