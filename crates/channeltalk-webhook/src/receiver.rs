@@ -302,12 +302,12 @@ impl Receiver {
     pub async fn call<H: Handler + ?Sized>(&self, handler: &H, event: Event) -> Response<Bytes> {
         let span = delivery::span(Some(&event));
         // Kept only when there is something to forget should the handler panic.
-        let recorded = match (&self.inner.dedup, event.message_id()) {
-            (Some(store), Some(id)) => Some((store, id.to_owned())),
-            _ => None,
-        };
+        let recorded = self.inner.dedup.as_ref().and_then(|store| {
+            let id = event.message_id()?;
+            Some((store, id.to_owned()))
+        });
         let started = Instant::now();
-        let answer = call_guarded(handler, event).instrument(span.clone()).await;
+        let answer = call_guarded(handler, event, &span).await;
         metrics::histogram!("channeltalk_webhook_handler_duration_seconds")
             .record(started.elapsed().as_secs_f64());
         match answer {
