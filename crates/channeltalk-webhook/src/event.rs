@@ -269,9 +269,13 @@ impl Event {
         // message probed (see `probe`) and another entity read straight into its typed model.
         // Any error there (schema drift, bad JSON) falls back to the tolerant path, which reads
         // each part raw first and reports the error.
-        let fast = read_envelope(text, true)
-            .ok()
-            .and_then(|envelope| envelope.locate_probed(text));
+        let mut fast = read_envelope(text, true).ok();
+        if fast
+            .as_mut()
+            .is_some_and(|envelope| !envelope.locate_probed(text))
+        {
+            fast = None;
+        }
         let mut envelope = match fast {
             Some(envelope) => envelope,
             None => read_envelope(text, false).map_err(|error| not_an_event(text, error))?,
@@ -796,34 +800,33 @@ struct Recognition<'a> {
 
 impl<'a> Envelope<'a> {
     /// Finds the text of a probed message in `text` (the body the envelope was read from);
-    /// `None` if it cannot be found, and the envelope must be read the slow way.
-    fn locate_probed(mut self, text: &'a str) -> Option<Self> {
-        let probed = self
-            .entity
-            .take_if(|slot| matches!(slot, EntitySlot::Probed { .. }));
-        if let Some(EntitySlot::Probed {
+    /// `false` if it cannot be found, and the envelope must be read the slow way.
+    fn locate_probed(&mut self, text: &'a str) -> bool {
+        let Some(EntitySlot::Probed {
             after_key,
             next,
             probe,
-        }) = probed
-        {
-            self.entity = Some(match probe {
-                Probe::Null => EntitySlot::Typed(EntityType::Message, Entity::Missing),
-                Probe::Object(head) => {
-                    let next_key = match next {
-                        Next::Key(address) => Some(address),
-                        Next::End => None,
-                        Next::Pending | Next::Unknown => return None,
-                    };
-                    let range = probe::entity_range(text, after_key, next_key)?;
-                    EntitySlot::Located {
-                        entity: text.get(range)?,
-                        head,
-                    }
-                }
-            });
-        }
-        Some(self)
+        }) = self
+            .entity
+            .take_if(|slot| matches!(slot, EntitySlot::Probed { .. }))
+        else {
+            return true;
+        };
+        let located = match probe {
+            Probe::Null => Some(EntitySlot::Typed(EntityType::Message, Entity::Missing)),
+            Probe::Object(head) => {
+                let next_key = match next {
+                    Next::Key(address) => Some(address),
+                    Next::End => None,
+                    Next::Pending | Next::Unknown => return false,
+                };
+                probe::entity_range(text, after_key, next_key)
+                    .and_then(|range| text.get(range))
+                    .map(|entity| EntitySlot::Located { entity, head })
+            }
+        };
+        self.entity = located;
+        self.entity.is_some()
     }
 
     /// Recognises the envelope from its `type` and `event` so far: read once, and again only

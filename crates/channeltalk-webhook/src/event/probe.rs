@@ -374,28 +374,52 @@ pub(super) fn entity_range(
     after_key: usize,
     next_key: Option<usize>,
 ) -> Option<Range<usize>> {
+    let bytes = text.as_bytes();
     let base = text.as_ptr() as usize;
-    let position = |address: usize| address.checked_sub(base).filter(|&i| i <= text.len());
-    let rest = text.get(position(after_key)?..)?.strip_prefix('"')?;
-    let object = skip_whitespace(rest.trim_start_matches(WHITESPACE).strip_prefix(':')?);
-    let start = text.len() - object.len();
-    let before = match next_key {
-        Some(next_key) => text
-            .get(..position(next_key)?)?
-            .strip_suffix('"')?
-            .trim_end_matches(WHITESPACE)
-            .strip_suffix(',')?,
-        None => text.trim_end_matches(WHITESPACE).strip_suffix('}')?,
+    let position = |address: usize| address.checked_sub(base).filter(|&i| i <= bytes.len());
+    // After the key's name: `"`, whitespace, `:`, whitespace, the object's `{`.
+    let colon = after(bytes, position(after_key)?, b'"')?;
+    let start = skip_whitespace(bytes, after(bytes, skip_whitespace(bytes, colon), b':')?);
+    // Before what follows: whitespace, `,`, whitespace and the next key's `"`; or whitespace
+    // and the envelope's `}`.
+    let follows = match next_key {
+        Some(next_key) => {
+            let quote = before(bytes, position(next_key)?, b'"')?;
+            before(bytes, skip_whitespace_back(bytes, quote), b',')?
+        }
+        None => before(bytes, skip_whitespace_back(bytes, bytes.len()), b'}')?,
     };
-    let end = before.trim_end_matches(WHITESPACE).len();
-    (object.starts_with('{') && text[..end].ends_with('}') && end > start).then_some(start..end)
+    let end = skip_whitespace_back(bytes, follows);
+    let object = bytes.get(start..end)?;
+    (object.first() == Some(&b'{') && object.last() == Some(&b'}') && object.len() >= 2)
+        .then_some(start..end)
 }
 
-/// JSON's whitespace.
-const WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+fn is_whitespace(byte: &u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
+}
 
-fn skip_whitespace(text: &str) -> &str {
-    text.trim_start_matches(WHITESPACE)
+/// The index after `expected` at `at`.
+fn after(bytes: &[u8], at: usize, expected: u8) -> Option<usize> {
+    (bytes.get(at) == Some(&expected)).then_some(at + 1)
+}
+
+/// The index of `expected` just before `at`.
+fn before(bytes: &[u8], at: usize, expected: u8) -> Option<usize> {
+    let at = at.checked_sub(1)?;
+    (bytes.get(at) == Some(&expected)).then_some(at)
+}
+
+fn skip_whitespace(bytes: &[u8], at: usize) -> usize {
+    at + bytes.get(at..).map_or(0, |rest| {
+        rest.iter().take_while(|b| is_whitespace(b)).count()
+    })
+}
+
+fn skip_whitespace_back(bytes: &[u8], at: usize) -> usize {
+    at - bytes.get(..at).map_or(0, |rest| {
+        rest.iter().rev().take_while(|b| is_whitespace(b)).count()
+    })
 }
 
 #[cfg(test)]
