@@ -300,8 +300,6 @@ impl QuickReply {
     pub fn into_response(self) -> Response<Bytes> {
         let mut response = Response::new(self.to_body());
         let headers = response.headers_mut();
-        // Room for the three headers, so the map is allocated once.
-        headers.reserve(3);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(QUICK_REPLY_HEADER, HeaderValue::from_static("true"));
         if let Some(value) = self.bot_name.and_then(BotName::into_header_value) {
