@@ -214,6 +214,7 @@ pub struct QuickReply {
 
 impl QuickReply {
     /// An empty quick reply; add at least one block before sending it.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -224,6 +225,7 @@ impl QuickReply {
     }
 
     /// Shows the reply as written by an already checked name.
+    #[inline]
     pub fn with_bot_name(mut self, name: BotName) -> Self {
         self.bot_name = Some(name);
         self
@@ -364,12 +366,14 @@ impl From<()> for Reply {
 }
 
 impl From<QuickReply> for Reply {
+    #[inline]
     fn from(reply: QuickReply) -> Self {
         Reply::Quick(reply)
     }
 }
 
 impl From<Option<QuickReply>> for Reply {
+    #[inline]
     fn from(reply: Option<QuickReply>) -> Self {
         reply.map_or(Reply::Ack, Reply::Quick)
     }

@@ -85,6 +85,7 @@ impl OutgoingMessage {
     }
 
     /// Adds any block.
+    #[inline]
     pub fn block(mut self, block: Block) -> Self {
         self.blocks.push(block);
         self
