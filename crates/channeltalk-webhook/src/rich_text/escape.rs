@@ -82,34 +82,28 @@ fn escape_with(
 /// that has a hit.
 pub(crate) fn first_byte_where(bytes: &[u8], hit: impl Fn(u8) -> bool) -> Option<usize> {
     const BLOCK: usize = 16;
-    let position = |block: &[u8], offset: usize| {
-        let block: &[u8; BLOCK] = block.try_into().ok()?;
-        let hits = block
-            .iter()
-            .fold(0u8, |hits, &byte| hits | u8::from(hit(byte)));
-        if hits == 0 {
-            return None;
-        }
-        block
-            .iter()
-            .position(|&byte| hit(byte))
-            .map(|at| offset + at)
-    };
     if bytes.len() < BLOCK {
         return bytes.iter().position(|&byte| hit(byte));
     }
-    let mut offset = 0;
-    while offset + BLOCK <= bytes.len() {
-        if let Some(at) = position(&bytes[offset..offset + BLOCK], offset) {
-            return Some(at);
+    let mut start = 0;
+    loop {
+        let block = bytes[start..].first_chunk::<BLOCK>()?;
+        let hits = block
+            .iter()
+            .fold(0u8, |hits, &byte| hits | u8::from(hit(byte)));
+        if hits != 0 {
+            return block
+                .iter()
+                .position(|&byte| hit(byte))
+                .map(|at| start + at);
         }
-        offset += BLOCK;
+        if start + BLOCK == bytes.len() {
+            return None;
+        }
+        // The next block, or the last 16 bytes, overlapping the part already scanned (which
+        // has no hit).
+        start = (start + BLOCK).min(bytes.len() - BLOCK);
     }
-    // The tail, as the last 16 bytes: the part already scanned has no hit.
-    let last = bytes.len() - BLOCK;
-    (offset < bytes.len())
-        .then(|| position(&bytes[last..], last))
-        .flatten()
 }
 
 /// Decodes the entities `&amp;` `&lt;` `&gt;` `&quot;` `&apos;`, decimal `&#NN;` and
