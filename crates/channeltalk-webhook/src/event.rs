@@ -230,6 +230,14 @@ impl Refers {
 /// ```
 #[derive(Clone)]
 pub struct Event {
+    // Boxed: an event moves by value through the pipeline and into the handler's future, where
+    // one pointer moves instead of a few hundred bytes at each step.
+    inner: Box<Parsed>,
+}
+
+/// What [`Event::parse`] read.
+#[derive(Clone)]
+struct Parsed {
     action: Option<Action>,
     entity_type: Option<EntityType>,
     scope: Option<Scope>,
@@ -246,12 +254,12 @@ pub struct Event {
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Event")
-            .field("action", &self.action)
-            .field("entity_type", &self.entity_type)
-            .field("scope", &self.scope)
+            .field("action", &self.inner.action)
+            .field("entity_type", &self.inner.entity_type)
+            .field("scope", &self.inner.scope)
             .field("entity", self.entity())
-            .field("refers", &self.refers)
-            .field("body", &self.body)
+            .field("refers", &self.inner.refers)
+            .field("body", &self.inner.body)
             .finish()
     }
 }
@@ -306,20 +314,22 @@ impl Event {
             .map(Refers::from_source)
             .unwrap_or_default();
         Ok(Event {
-            action: action.map(|action| Action::from(action.0.as_ref())),
-            entity_type,
-            scope: recognised.scope,
-            entity,
-            head,
-            refers,
-            body,
+            inner: Box::new(Parsed {
+                action: action.map(|action| Action::from(action.0.as_ref())),
+                entity_type,
+                scope: recognised.scope,
+                entity,
+                head,
+                refers,
+                body,
+            }),
         })
     }
 
     /// The action (`event`) exactly as sent, `"push"` or a scope name alike: `None` when
     /// absent or not a string.
     pub fn action(&self) -> Option<&Action> {
-        self.action.as_ref()
+        self.inner.action.as_ref()
     }
 
     /// The model the entity holds, recognised from every envelope form Channel uses:
@@ -348,13 +358,13 @@ impl Event {
     /// # Ok::<(), channeltalk_webhook::ParseError>(())
     /// ```
     pub fn entity_type(&self) -> Option<&EntityType> {
-        self.entity_type.as_ref()
+        self.inner.entity_type.as_ref()
     }
 
     /// The webhook scope the delivery names, when `event` or `type` holds a scope name
     /// (`event` first), kept as sent: [`Scope::Other`] for one this SDK does not know.
     pub fn scope(&self) -> Option<&Scope> {
-        self.scope.as_ref()
+        self.inner.scope.as_ref()
     }
 
     /// Whether the delivery carries something a bot wrote, whatever the envelope says: a
@@ -373,7 +383,7 @@ impl Event {
     /// # Ok::<(), channeltalk_webhook::ParseError>(())
     /// ```
     pub fn is_from_bot(&self) -> bool {
-        if let Some(head) = &self.head {
+        if let Some(head) = &self.inner.head {
             return head.from_bot;
         }
         match self.entity() {
@@ -391,12 +401,12 @@ impl Event {
 
     /// The entity.
     pub fn entity(&self) -> &Entity {
-        self.entity.get_or_init(|| self.type_entity())
+        self.inner.entity.get_or_init(|| self.type_entity())
     }
 
     /// Takes the entity out of the event.
     pub fn into_entity(mut self) -> Entity {
-        match self.entity.take() {
+        match self.inner.entity.take() {
             Some(entity) => entity,
             None => self.type_entity(),
         }
@@ -404,8 +414,8 @@ impl Event {
 
     /// Types the entity the probe vouched for (see `probe`).
     fn type_entity(&self) -> Entity {
-        match (&self.head, &self.entity_type) {
-            (Some(head), Some(kind)) => read_typed(kind, head.entity.get(&self.body)),
+        match (&self.inner.head, &self.inner.entity_type) {
+            (Some(head), Some(kind)) => read_typed(kind, head.entity.get(&self.inner.body)),
             _ => Entity::Missing,
         }
     }
@@ -426,8 +436,13 @@ impl Event {
     /// # Ok::<(), channeltalk_webhook::ParseError>(())
     /// ```
     pub fn text(&self) -> Option<Cow<'_, str>> {
-        if let Some(text) = self.head.as_ref().and_then(|head| head.plain_text.as_ref()) {
-            let text = text.get(&self.body);
+        if let Some(text) = self
+            .inner
+            .head
+            .as_ref()
+            .and_then(|head| head.plain_text.as_ref())
+        {
+            let text = text.get(&self.inner.body);
             if !text.is_empty() {
                 return Some(Cow::Borrowed(text));
             }
@@ -437,28 +452,28 @@ impl Event {
 
     /// The message's id, for a message event.
     pub(crate) fn message_id(&self) -> Option<&str> {
-        match &self.head {
-            Some(head) => Some(head.id.get(&self.body)),
+        match &self.inner.head {
+            Some(head) => Some(head.id.get(&self.inner.body)),
             None => self.message().map(|message| message.id.as_str()),
         }
     }
 
     /// The message's chat type as sent, for a message event.
     pub(crate) fn message_chat_type(&self) -> Option<&str> {
-        match &self.head {
-            Some(head) => Some(head.chat_type.get(&self.body)),
+        match &self.inner.head {
+            Some(head) => Some(head.chat_type.get(&self.inner.body)),
             None => self.message().map(|message| message.chat_type.as_str()),
         }
     }
 
     /// The related models.
     pub fn refers(&self) -> &Refers {
-        &self.refers
+        &self.inner.refers
     }
 
     /// The body exactly as received, for anything this SDK does not model.
     pub fn body(&self) -> &Bytes {
-        &self.body
+        &self.inner.body
     }
 
     /// The whole body as a [`serde_json::Value`] (parsed on each call). Fails for the rare
@@ -498,9 +513,10 @@ impl Event {
     }
 
     fn json_bytes(&self) -> &[u8] {
-        self.body
+        self.inner
+            .body
             .strip_prefix("\u{feff}".as_bytes())
-            .unwrap_or(&self.body)
+            .unwrap_or(&self.inner.body)
     }
 }
 

@@ -12,7 +12,7 @@ fn check(body: &str) -> bool {
     let Ok(event) = Event::parse(body.to_owned()) else {
         return false;
     };
-    let Some(head) = event.head.clone() else {
+    let Some(head) = event.inner.head.clone() else {
         return false;
     };
     let entity_text = head.entity.get(event.body()).to_owned();
@@ -52,16 +52,16 @@ fn vouches_for_the_documented_message_and_keeps_the_promise_on_every_fixture() {
 #[test]
 fn the_entity_is_typed_only_when_asked_for() {
     let event = Event::parse(fixture("message_team_chat_manager.json")).unwrap();
-    assert!(event.head.is_some() && event.entity.get().is_none());
+    assert!(event.inner.head.is_some() && event.inner.entity.get().is_none());
     assert_eq!(event.text().as_deref(), Some("Hi! Webhook Test"));
     assert!(!event.is_from_bot());
     assert!(
-        event.entity.get().is_none(),
+        event.inner.entity.get().is_none(),
         "typed for the text or the bot check"
     );
     assert!(event.message().is_some());
-    assert!(event.entity.get().is_some());
-    let text = event.head.as_ref().unwrap().entity.get(event.body());
+    assert!(event.inner.entity.get().is_some());
+    let text = event.inner.head.as_ref().unwrap().entity.get(event.body());
     assert!(
         text.starts_with(r#"{"chatKey":"group-1234""#)
             && text.ends_with(r#""plainText":"Hi! Webhook Test"}"#)
@@ -139,6 +139,7 @@ fn the_located_entity_is_exact_whatever_the_spacing() {
     assert!(event.is_from_bot());
     assert!(
         event
+            .inner
             .head
             .as_ref()
             .unwrap()
