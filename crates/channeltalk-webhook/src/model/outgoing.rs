@@ -317,7 +317,7 @@ mod tests {
     }
 
     #[test]
-    fn messages_with_more_than_text_blocks_are_written_by_serde() {
+    fn every_other_message_is_written_as_serde_json_writes_it() {
         for message in [
             OutgoingMessage::new(),
             OutgoingMessage::from("a\n\"b\"").code(Some("rust"), "fn main() {}"),
