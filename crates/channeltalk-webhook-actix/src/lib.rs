@@ -23,7 +23,7 @@
 //!
 //! /// Echoes customers' and managers' messages (bot messages never reach a handler).
 //! async fn echo(event: Event) -> Option<QuickReply> {
-//!     let text = event.message()?.text()?.into_owned();
+//!     let text = event.text()?;
 //!     let reply = QuickReply::new().bot_name("EchoBot").ok()?;
 //!     Some(reply.text(format!("echo: {text}")))
 //! }
@@ -57,7 +57,7 @@ use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
+use actix_web::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, Responder, ResponseError, web};
 use channeltalk_webhook::adapter::declared_length;
 use channeltalk_webhook::bytes::Bytes;
@@ -264,17 +264,56 @@ where
 fn to_actix(response: http::Response<Bytes>) -> HttpResponse {
     let (head, body) = response.into_parts();
     let mut translated = HttpResponse::with_body(to_actix_status(head.status), body);
+    let headers = translated.headers_mut();
     for (name, value) in &head.headers {
         // `http` 0.2 and 1 accept the same header bytes, so neither conversion fails.
-        match (
-            HeaderName::from_bytes(name.as_str().as_bytes()),
-            HeaderValue::from_bytes(value.as_bytes()),
-        ) {
-            (Ok(name), Ok(value)) => translated.headers_mut().append(name, value),
+        match (to_actix_name(name), to_actix_value(value)) {
+            (Some(name), Some(value)) => headers.append(name, value),
             _ => tracing::error!(header = %name, "header not representable in actix-web: dropped"),
         }
     }
     translated.map_into_boxed_body()
+}
+
+/// A header name in actix-web's `http` 0.2: one of the core's own names, else parsed from its
+/// bytes.
+fn to_actix_name(name: &http::HeaderName) -> Option<HeaderName> {
+    known_name(name.as_str()).or_else(|| HeaderName::from_bytes(name.as_str().as_bytes()).ok())
+}
+
+/// A header value in actix-web's `http` 0.2: one of the core's fixed values, else copied.
+fn to_actix_value(value: &http::HeaderValue) -> Option<HeaderValue> {
+    known_value(value.as_bytes()).or_else(|| HeaderValue::from_bytes(value.as_bytes()).ok())
+}
+
+/// The header names the core's responses use, built at compile time: no parsing and no copy
+/// per response.
+fn known_name(name: &str) -> Option<HeaderName> {
+    const QUICK_REPLY: HeaderName = HeaderName::from_static("x-quick-reply");
+    const BOT_NAME: HeaderName = HeaderName::from_static("x-bot-name");
+    match name {
+        "content-type" => Some(CONTENT_TYPE),
+        "x-quick-reply" => Some(QUICK_REPLY),
+        "x-bot-name" => Some(BOT_NAME),
+        "allow" => Some(ALLOW),
+        _ => None,
+    }
+}
+
+/// The fixed header values of the core's responses, built at compile time (a bot's name is
+/// not one: it is copied).
+fn known_value(value: &[u8]) -> Option<HeaderValue> {
+    const JSON: HeaderValue = HeaderValue::from_static("application/json");
+    const PLAIN_TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+    const TRUE: HeaderValue = HeaderValue::from_static("true");
+    const POST: HeaderValue = HeaderValue::from_static("POST");
+    match value {
+        b"application/json" => Some(JSON),
+        b"text/plain; charset=utf-8" => Some(PLAIN_TEXT),
+        b"true" => Some(TRUE),
+        b"POST" => Some(POST),
+        _ => None,
+    }
 }
 
 fn to_actix_status(status: http::StatusCode) -> StatusCode {
@@ -364,6 +403,36 @@ mod tests {
                 Event::parse(invalid_utf8).unwrap_err().into()
             },
         ]
+    }
+
+    #[test]
+    fn every_header_of_the_core_but_the_bot_name_is_translated_without_parsing_or_copying() {
+        let mut responses: Vec<_> = rejections()
+            .into_iter()
+            .map(|make| make().into_response())
+            .collect();
+        responses.push(
+            QuickReply::new()
+                .bot_name("EchoBot")
+                .unwrap()
+                .text("hi")
+                .into_response(),
+        );
+        responses.push(Reply::Ack.into_response());
+        for response in &responses {
+            for (name, value) in response.headers() {
+                let known = known_name(name.as_str());
+                assert_eq!(known.as_ref().map(HeaderName::as_str), Some(name.as_str()));
+                if name != channeltalk_webhook::BOT_NAME_HEADER {
+                    let known = known_value(value.as_bytes());
+                    assert_eq!(
+                        known.as_ref().map(HeaderValue::as_bytes),
+                        Some(value.as_bytes()),
+                        "{name}"
+                    );
+                }
+            }
+        }
     }
 
     #[actix_web::test]

@@ -32,7 +32,7 @@ fn counting_app(receiver: Receiver) -> (Router, Arc<AtomicUsize>) {
     let app = router("/webhook", receiver, move |event: Event| {
         counter.fetch_add(1, Ordering::SeqCst);
         async move {
-            let text = event.message()?.text()?.into_owned();
+            let text = event.text()?;
             Some(
                 QuickReply::new()
                     .bot_name("상담봇")

@@ -19,7 +19,7 @@
 use std::hint::black_box;
 
 use bytes::Bytes;
-use channeltalk_webhook::{BodyCollector, Event, QuickReply, Receiver, WebhookToken};
+use channeltalk_webhook::{BodyCollector, BotName, Event, QuickReply, Receiver, WebhookToken};
 use http::Response;
 
 /// The documented team-chat message.
@@ -49,12 +49,18 @@ fn stage_policy(event: &Event) -> bool {
     event.is_from_bot()
 }
 
-/// The echo example's handler.
+/// The name the echo examples reply with, checked at compile time.
+const BOT: BotName = BotName::from_static("EchoBot");
+
+/// The echo examples' handler.
 #[inline(never)]
 fn stage_handler(event: &Event) -> Option<QuickReply> {
-    let text = event.message()?.text()?.into_owned();
-    let reply = QuickReply::new().bot_name("EchoBot").ok()?;
-    Some(reply.text(format!("echo: {text}")))
+    let text = event.text()?;
+    Some(
+        QuickReply::new()
+            .with_bot_name(BOT)
+            .text(format!("echo: {text}")),
+    )
 }
 
 #[inline(never)]

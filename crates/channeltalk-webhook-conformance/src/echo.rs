@@ -13,7 +13,7 @@ use channeltalk_webhook::{Event, QuickReply};
 /// assert_eq!(reply.to_body(), r#"{"blocks":[{"type":"text","value":"echo: &lt;b&gt;hi&lt;/b&gt;"}]}"#);
 /// ```
 pub fn echo(event: Event) -> Option<QuickReply> {
-    let text = event.message()?.text()?.into_owned();
+    let text = event.text()?;
     let reply = QuickReply::new().bot_name("EchoBot").ok()?;
     Some(reply.text(format!("echo: {text}")))
 }

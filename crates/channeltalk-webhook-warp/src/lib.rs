@@ -20,7 +20,7 @@
 //!
 //! // The handler: echo users' messages back.
 //! async fn echo(event: Event) -> Option<QuickReply> {
-//!     let text = event.message()?.text()?.into_owned();
+//!     let text = event.text()?;
 //!     let reply = QuickReply::new().bot_name("EchoBot").ok()?;
 //!     Some(reply.text(format!("echo: {text}")))
 //! }

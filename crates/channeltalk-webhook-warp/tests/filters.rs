@@ -38,7 +38,7 @@ fn routes<H: Handler>(
 fn counting_handler(calls: Arc<AtomicUsize>) -> impl Handler {
     sync_handler(move |event: Event| {
         calls.fetch_add(1, Ordering::SeqCst);
-        let text = event.message()?.text()?.into_owned();
+        let text = event.text()?;
         Some(QuickReply::new().bot_name("상담봇").ok()?.text(text))
     })
 }
@@ -221,7 +221,7 @@ async fn other_methods_get_405_and_other_paths_404() {
 #[tokio::test]
 async fn a_panicking_handler_gets_500_and_the_next_request_is_answered() {
     let handler = sync_handler(|event: Event| {
-        let text = event.message()?.text()?.into_owned();
+        let text = event.text()?;
         assert_ne!(text, "panic", "the handler panics on purpose");
         Some(QuickReply::new().text(text))
     });

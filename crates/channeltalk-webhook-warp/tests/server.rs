@@ -32,7 +32,7 @@ fn post(text: &str) -> RawRequest {
 
 /// Answers `T` from `상담봇`, and panics on the text `panic`.
 async fn fragile(event: Event) -> Option<QuickReply> {
-    let text = event.message()?.text()?.into_owned();
+    let text = event.text()?;
     assert_ne!(text, "panic", "the handler panics on purpose");
     Some(QuickReply::new().bot_name("상담봇").ok()?.text(text))
 }

@@ -147,13 +147,18 @@ impl Reply {
 /// The span of one delivery: the message's id and chat type when the delivery is a message
 /// (the other fields stay empty), the outcome once [`conclude`] records it.
 pub(crate) fn span(event: Option<&Event>) -> Span {
-    let message = event.and_then(Event::message);
-    tracing::info_span!(
+    let span = tracing::info_span!(
         "webhook_delivery",
-        message_id = message.map(|message| message.id.as_str()),
-        chat_type = message.map(|message| message.chat_type.as_str()),
+        message_id = Empty,
+        chat_type = Empty,
         outcome = Empty,
-    )
+    );
+    // Read only when someone listens.
+    if let (false, Some(event)) = (span.is_disabled(), event) {
+        span.record("message_id", event.message_id());
+        span.record("chat_type", event.message_chat_type());
+    }
+    span
 }
 
 /// Tells how a delivery ended: counts it and writes the outcome on its span. Called once

@@ -11,6 +11,7 @@
 //! `warn`, rate-limited, so that a bot gone quiet after a payload change says why.
 
 mod drift;
+mod probe;
 mod recognise;
 
 use std::borrow::Cow;
@@ -25,6 +26,7 @@ use serde_json::value::RawValue;
 
 use crate::model::serde_util::Key;
 use crate::model::{Action, Bot, EntityType, Group, Manager, Message, Scope, User, UserChat};
+use probe::{HeldHead, Probe, ProbeSeed};
 use recognise::recognise;
 
 /// A body that cannot be a Channel event. Answered with `400 Bad Request`.
@@ -85,7 +87,8 @@ pub struct Refers {
     /// `refers` as sent: a slice of the body (UTF-8, valid JSON), not a copy.
     source: Option<Bytes>,
     raw: OnceLock<Option<Box<RawValue>>>,
-    typed: OnceLock<TypedEntries>,
+    // Boxed: the typed entries are large, and most events never type them.
+    typed: OnceLock<Box<TypedEntries>>,
 }
 
 /// The typed entries of `refers`.
@@ -131,9 +134,11 @@ impl Refers {
     }
 
     fn typed(&self) -> &TypedEntries {
-        self.typed.get_or_init(|| match self.text() {
-            Some(text) => read_refers(text),
-            None => TypedEntries::default(),
+        self.typed.get_or_init(|| {
+            Box::new(match self.text() {
+                Some(text) => read_refers(text),
+                None => TypedEntries::default(),
+            })
         })
     }
 
@@ -223,15 +228,40 @@ impl Refers {
 /// assert!(v5.message().is_some() && v5.is_from_bot());
 /// # Ok::<(), channeltalk_webhook::ParseError>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Event {
+    // Boxed: an event moves by value through the pipeline and into the handler's future, where
+    // one pointer moves instead of a few hundred bytes at each step.
+    inner: Box<Parsed>,
+}
+
+/// What [`Event::parse`] read.
+#[derive(Clone)]
+struct Parsed {
     action: Option<Action>,
     entity_type: Option<EntityType>,
     scope: Option<Scope>,
-    entity: Entity,
-    // Boxed: the typed refers are large, and events move by value through the pipeline.
-    refers: Box<Refers>,
+    /// The entity, typed at parse time, or when first asked for if the probe has vouched
+    /// that it is a message that fits (`head`).
+    entity: OnceLock<Entity>,
+    /// For a message the probe vouched for: what the hot path reads, without typing it.
+    head: Option<HeldHead>,
+    refers: Refers,
     body: Bytes,
+}
+
+/// The same fields as ever, the entity typed.
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("action", &self.inner.action)
+            .field("entity_type", &self.inner.entity_type)
+            .field("scope", &self.inner.scope)
+            .field("entity", self.entity())
+            .field("refers", &self.inner.refers)
+            .field("body", &self.inner.body)
+            .finish()
+    }
 }
 
 impl Event {
@@ -243,43 +273,63 @@ impl Event {
             valid_up_to: error.valid_up_to(),
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        // Fast path: one pass, the entity read straight into its typed model when `type` comes
-        // before it (as Channel sends it). Any error there (schema drift, bad JSON) falls back to
-        // the tolerant path, which reads each part raw first and reports the error.
-        let mut envelope = match read_envelope(text, true) {
-            Ok(envelope) => envelope,
-            Err(_) => read_envelope(text, false).map_err(|error| not_an_event(text, error))?,
+        // Fast path: one pass, when `type` comes before the entity (as Channel sends it) a
+        // message probed (see `probe`) and another entity read straight into its typed model.
+        // Any error there (schema drift, bad JSON) falls back to the tolerant path, which reads
+        // each part raw first and reports the error.
+        let mut fast = read_envelope(text, true).ok();
+        if fast
+            .as_mut()
+            .is_some_and(|envelope| !envelope.locate_probed(text))
+        {
+            fast = None;
+        }
+        let mut envelope = match fast {
+            Some(envelope) => envelope,
+            None => read_envelope(text, false).map_err(|error| not_an_event(text, error))?,
         };
         let action = envelope.event.and_then(read_string);
         let recognised = envelope.recognise().clone();
         let entity_type = recognised.entity_type;
-        let entity = match envelope.entity {
-            Some(EntitySlot::Typed(_, entity)) => entity,
-            Some(EntitySlot::Raw(raw)) => read_entity(entity_type.as_ref(), Some(raw)),
-            None => Entity::Missing,
+        let (entity, head) = match envelope.entity {
+            Some(EntitySlot::Typed(_, entity)) => (OnceLock::from(entity), None),
+            Some(EntitySlot::Raw(raw)) => (
+                OnceLock::from(read_entity(entity_type.as_ref(), Some(raw))),
+                None,
+            ),
+            Some(EntitySlot::Located {
+                entity,
+                head: Some(head),
+            }) => (OnceLock::new(), Some(HeldHead::new(head, entity, &body))),
+            Some(EntitySlot::Located { entity, head: None }) => (
+                OnceLock::from(read_entity_text(entity_type.as_ref(), entity)),
+                None,
+            ),
+            Some(EntitySlot::Probed { .. }) | None => (OnceLock::from(Entity::Missing), None),
         };
         // `refers` is kept as a slice of the body (no copy), typed when first asked for.
-        let refers = Box::new(
-            envelope
-                .refers
-                .and_then(|raw| slice_of(&body, raw.get()))
-                .map(Refers::from_source)
-                .unwrap_or_default(),
-        );
+        let refers = envelope
+            .refers
+            .and_then(|raw| slice_of(&body, raw.get()))
+            .map(Refers::from_source)
+            .unwrap_or_default();
         Ok(Event {
-            action: action.map(|action| Action::from(action.0.as_ref())),
-            entity_type,
-            scope: recognised.scope,
-            entity,
-            refers,
-            body,
+            inner: Box::new(Parsed {
+                action: action.map(|action| Action::from(action.0.as_ref())),
+                entity_type,
+                scope: recognised.scope,
+                entity,
+                head,
+                refers,
+                body,
+            }),
         })
     }
 
     /// The action (`event`) exactly as sent, `"push"` or a scope name alike: `None` when
     /// absent or not a string.
     pub fn action(&self) -> Option<&Action> {
-        self.action.as_ref()
+        self.inner.action.as_ref()
     }
 
     /// The model the entity holds, recognised from every envelope form Channel uses:
@@ -308,13 +358,13 @@ impl Event {
     /// # Ok::<(), channeltalk_webhook::ParseError>(())
     /// ```
     pub fn entity_type(&self) -> Option<&EntityType> {
-        self.entity_type.as_ref()
+        self.inner.entity_type.as_ref()
     }
 
     /// The webhook scope the delivery names, when `event` or `type` holds a scope name
     /// (`event` first), kept as sent: [`Scope::Other`] for one this SDK does not know.
     pub fn scope(&self) -> Option<&Scope> {
-        self.scope.as_ref()
+        self.inner.scope.as_ref()
     }
 
     /// Whether the delivery carries something a bot wrote, whatever the envelope says: a
@@ -333,7 +383,10 @@ impl Event {
     /// # Ok::<(), channeltalk_webhook::ParseError>(())
     /// ```
     pub fn is_from_bot(&self) -> bool {
-        match &self.entity {
+        if let Some(head) = &self.inner.head {
+            return head.from_bot;
+        }
+        match self.entity() {
             Entity::Message(message) => message.is_from_bot(),
             Entity::Unparsed { raw, .. } | Entity::Other(raw) => person_type_is_bot(raw.get()),
             // A typed user chat or user has no `personType`; look at what was sent anyway, in
@@ -348,22 +401,79 @@ impl Event {
 
     /// The entity.
     pub fn entity(&self) -> &Entity {
-        &self.entity
+        self.inner.entity.get_or_init(|| self.type_entity())
     }
 
     /// Takes the entity out of the event.
-    pub fn into_entity(self) -> Entity {
-        self.entity
+    pub fn into_entity(mut self) -> Entity {
+        match self.inner.entity.take() {
+            Some(entity) => entity,
+            None => self.type_entity(),
+        }
+    }
+
+    /// Types the entity the probe vouched for (see `probe`).
+    fn type_entity(&self) -> Entity {
+        match (&self.inner.head, &self.inner.entity_type) {
+            (Some(head), Some(kind)) => read_typed(kind, head.entity.get(&self.inner.body)),
+            _ => Entity::Missing,
+        }
+    }
+
+    /// The text of the message this delivery carries: the same as
+    /// `event.message()?.text()` ([`Message::text`]), but read straight from the body when
+    /// Channel sent the message's `plainText`, without typing the whole message. `None` when
+    /// the event is not a message, or the message has no text.
+    ///
+    /// ```
+    /// use channeltalk_webhook::Event;
+    ///
+    /// let event = Event::parse(r#"{"event":"push","type":"message","entity":{
+    ///     "id":"m1","channelId":"1","chatType":"userChat","chatId":"c1","chatKey":"userChat-c1",
+    ///     "personType":"user","personId":"u1","createdAt":1,"plainText":"Hello"}}"#)?;
+    /// assert_eq!(event.text().as_deref(), Some("Hello"));
+    /// assert_eq!(event.text(), event.message().and_then(|message| message.text()));
+    /// # Ok::<(), channeltalk_webhook::ParseError>(())
+    /// ```
+    pub fn text(&self) -> Option<Cow<'_, str>> {
+        if let Some(text) = self
+            .inner
+            .head
+            .as_ref()
+            .and_then(|head| head.plain_text.as_ref())
+        {
+            let text = text.get(&self.inner.body);
+            if !text.is_empty() {
+                return Some(Cow::Borrowed(text));
+            }
+        }
+        self.message()?.text()
+    }
+
+    /// The message's id, for a message event.
+    pub(crate) fn message_id(&self) -> Option<&str> {
+        match &self.inner.head {
+            Some(head) => Some(head.id.get(&self.inner.body)),
+            None => self.message().map(|message| message.id.as_str()),
+        }
+    }
+
+    /// The message's chat type as sent, for a message event.
+    pub(crate) fn message_chat_type(&self) -> Option<&str> {
+        match &self.inner.head {
+            Some(head) => Some(head.chat_type.get(&self.inner.body)),
+            None => self.message().map(|message| message.chat_type.as_str()),
+        }
     }
 
     /// The related models.
     pub fn refers(&self) -> &Refers {
-        &self.refers
+        &self.inner.refers
     }
 
     /// The body exactly as received, for anything this SDK does not model.
     pub fn body(&self) -> &Bytes {
-        &self.body
+        &self.inner.body
     }
 
     /// The whole body as a [`serde_json::Value`] (parsed on each call). Fails for the rare
@@ -375,7 +485,7 @@ impl Event {
 
     /// The message, for a message event.
     pub fn message(&self) -> Option<&Message> {
-        match &self.entity {
+        match self.entity() {
             Entity::Message(message) => Some(message),
             _ => None,
         }
@@ -383,7 +493,7 @@ impl Event {
 
     /// The user chat, for a user-chat event.
     pub fn user_chat(&self) -> Option<&UserChat> {
-        match &self.entity {
+        match self.entity() {
             Entity::UserChat(chat) => Some(chat),
             _ => None,
         }
@@ -391,7 +501,7 @@ impl Event {
 
     /// The user, for a user event.
     pub fn user(&self) -> Option<&User> {
-        match &self.entity {
+        match self.entity() {
             Entity::User(user) => Some(user),
             _ => None,
         }
@@ -399,13 +509,14 @@ impl Event {
 
     /// Whether the entity is modelled but did not fit (see [`Entity::Unparsed`]).
     pub fn is_unparsed(&self) -> bool {
-        matches!(self.entity, Entity::Unparsed { .. })
+        matches!(self.entity(), Entity::Unparsed { .. })
     }
 
     fn json_bytes(&self) -> &[u8] {
-        self.body
+        self.inner
+            .body
             .strip_prefix("\u{feff}".as_bytes())
-            .unwrap_or(&self.body)
+            .unwrap_or(&self.inner.body)
     }
 }
 
@@ -434,7 +545,15 @@ fn not_an_event(text: &str, error: serde_json::Error) -> ParseError {
 
 /// A string value, borrowed when it holds no escape; `None` when it is not a string.
 fn read_string(raw: &RawValue) -> Option<Key<'_>> {
-    serde_json::from_str::<Key<'_>>(raw.get()).ok()
+    let text = raw.get();
+    // A JSON string without escapes is its text between the quotes.
+    match text
+        .strip_prefix('"')
+        .and_then(|text| text.strip_suffix('"'))
+    {
+        Some(inner) if !inner.contains('\\') => Some(Key(Cow::Borrowed(inner))),
+        _ => serde_json::from_str::<Key<'_>>(text).ok(),
+    }
 }
 
 /// Recognises the envelope from the raw `type` and `event`.
@@ -468,28 +587,10 @@ fn read_entity(entity_type: Option<&EntityType>, raw: Option<&RawValue>) -> Enti
     let Some(raw) = raw.filter(|raw| raw.get() != "null") else {
         return Entity::Missing;
     };
-    fn typed<T: DeserializeOwned>(
-        expected: &EntityType,
-        raw: &RawValue,
-        wrap: impl FnOnce(Box<T>) -> Entity,
-    ) -> Entity {
-        match serde_json::from_str::<Box<T>>(raw.get()) {
-            Ok(value) => wrap(value),
-            Err(error) => {
-                let reason = error.to_string();
-                drift::warn(unparsed_kind(expected), &reason);
-                Entity::Unparsed {
-                    expected: expected.clone(),
-                    raw: raw.to_owned(),
-                    reason,
-                }
-            }
-        }
-    }
     match entity_type {
-        Some(kind @ EntityType::Message) => typed(kind, raw, Entity::Message),
-        Some(kind @ EntityType::UserChat) => typed(kind, raw, Entity::UserChat),
-        Some(kind @ EntityType::User) => typed(kind, raw, Entity::User),
+        Some(kind @ (EntityType::Message | EntityType::UserChat | EntityType::User)) => {
+            read_typed(kind, raw.get())
+        }
         Some(EntityType::Other(kind)) => {
             let shown: String = kind.chars().take(64).collect();
             drift::warn("other entity", &format!("type {shown:?} is not modelled"));
@@ -499,6 +600,48 @@ fn read_entity(entity_type: Option<&EntityType>, raw: Option<&RawValue>) -> Enti
             drift::warn("other entity", "the envelope names no type");
             Entity::Other(raw.to_owned())
         }
+    }
+}
+
+/// The entity `text` (JSON, not `null`) of a modelled type, typed: `Unparsed` if it does not
+/// fit, `Other` if `expected` is not modelled.
+fn read_typed(expected: &EntityType, text: &str) -> Entity {
+    fn typed<T: DeserializeOwned>(
+        expected: &EntityType,
+        text: &str,
+        wrap: impl FnOnce(Box<T>) -> Entity,
+    ) -> Entity {
+        match serde_json::from_str::<Box<T>>(text) {
+            Ok(value) => wrap(value),
+            Err(error) => {
+                let reason = error.to_string();
+                drift::warn(unparsed_kind(expected), &reason);
+                Entity::Unparsed {
+                    expected: expected.clone(),
+                    raw: owned_raw(text),
+                    reason,
+                }
+            }
+        }
+    }
+    match expected {
+        EntityType::Message => typed(expected, text, Entity::Message),
+        EntityType::UserChat => typed(expected, text, Entity::UserChat),
+        EntityType::User => typed(expected, text, Entity::User),
+        EntityType::Other(_) => Entity::Other(owned_raw(text)),
+    }
+}
+
+/// A copy of `text`, which is JSON (a slice of a body already read).
+fn owned_raw(text: &str) -> Box<RawValue> {
+    RawValue::from_string(text.to_owned()).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
+/// The entity `text` of a message that the probe located but did not vouch for, typed now.
+fn read_entity_text(entity_type: Option<&EntityType>, text: &str) -> Entity {
+    match entity_type {
+        Some(kind) => read_typed(kind, text),
+        None => Entity::Missing,
     }
 }
 
@@ -625,6 +768,31 @@ enum EntitySlot<'a> {
     Raw(&'a RawValue),
     /// Read straight into its typed model (fast path), for the type announced before it.
     Typed(EntityType, Entity),
+    /// A message object probed (fast path): the address where its key's name ended, what
+    /// follows it, and what the probe found.
+    Probed {
+        after_key: usize,
+        next: Next,
+        probe: Probe<'a>,
+    },
+    /// A probed message, its text found in the body ([`Envelope::locate_probed`]).
+    Located {
+        entity: &'a str,
+        head: Option<probe::Head<'a>>,
+    },
+}
+
+/// What follows a probed entity in the envelope: where its text ends is found from there.
+#[derive(Clone, Copy)]
+enum Next {
+    /// Not known yet (the envelope is being read).
+    Pending,
+    /// A key, whose name starts at this address.
+    Key(usize),
+    /// The envelope's end: the entity is its last value.
+    End,
+    /// A key with escapes in its name: no address to start from.
+    Unknown,
 }
 
 /// The envelope. On the tolerant path every part is left raw until its type is known; on the
@@ -646,7 +814,37 @@ struct Recognition<'a> {
     result: recognise::Recognised,
 }
 
-impl Envelope<'_> {
+impl<'a> Envelope<'a> {
+    /// Finds the text of a probed message in `text` (the body the envelope was read from);
+    /// `false` if it cannot be found, and the envelope must be read the slow way.
+    fn locate_probed(&mut self, text: &'a str) -> bool {
+        let Some(EntitySlot::Probed {
+            after_key,
+            next,
+            probe,
+        }) = self
+            .entity
+            .take_if(|slot| matches!(slot, EntitySlot::Probed { .. }))
+        else {
+            return true;
+        };
+        let located = match probe {
+            Probe::Null => Some(EntitySlot::Typed(EntityType::Message, Entity::Missing)),
+            Probe::Object(head) => {
+                let next_key = match next {
+                    Next::Key(address) => Some(address),
+                    Next::End => None,
+                    Next::Pending | Next::Unknown => return false,
+                };
+                probe::entity_range(text, after_key, next_key)
+                    .and_then(|range| text.get(range))
+                    .map(|entity| EntitySlot::Located { entity, head })
+            }
+        };
+        self.entity = located;
+        self.entity.is_some()
+    }
+
     /// Recognises the envelope from its `type` and `event` so far: read once, and again only
     /// when a repeated `type` or `event` has replaced one of them since.
     fn recognise(&mut self) -> &recognise::Recognised {
@@ -697,29 +895,46 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
             recognised: None,
         };
         while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
+            if let Some(EntitySlot::Probed { next, .. }) = &mut envelope.entity {
+                if let Next::Pending = next {
+                    *next = match &key {
+                        Cow::Borrowed(name) => Next::Key(name.as_ptr() as usize),
+                        Cow::Owned(_) => Next::Unknown,
+                    };
+                }
+            }
             match key.as_ref() {
                 "event" => envelope.event = Some(access.next_value()?),
                 "type" => envelope.kind = Some(access.next_value()?),
                 "refers" => envelope.refers = Some(access.next_value()?),
                 "entity" => {
+                    let after_key = match &key {
+                        Cow::Borrowed(name) => Some(name.as_ptr() as usize + name.len()),
+                        Cow::Owned(_) => None,
+                    };
                     let announced = if self.typed {
                         envelope.recognise().entity_type.clone()
                     } else {
                         None
                     };
-                    let entity = match announced {
-                        Some(kind @ EntityType::Message) => {
+                    let entity = match (announced, after_key) {
+                        (Some(EntityType::Message), Some(after_key)) => EntitySlot::Probed {
+                            after_key,
+                            next: Next::Pending,
+                            probe: access.next_value_seed(ProbeSeed)?,
+                        },
+                        (Some(kind @ EntityType::Message), None) => {
                             let message: Option<Box<Message>> = access.next_value()?;
                             EntitySlot::Typed(
                                 kind,
                                 message.map_or(Entity::Missing, Entity::Message),
                             )
                         }
-                        Some(kind @ EntityType::UserChat) => {
+                        (Some(kind @ EntityType::UserChat), _) => {
                             let chat: Option<Box<UserChat>> = access.next_value()?;
                             EntitySlot::Typed(kind, chat.map_or(Entity::Missing, Entity::UserChat))
                         }
-                        Some(kind @ EntityType::User) => {
+                        (Some(kind @ EntityType::User), _) => {
                             let user: Option<Box<User>> = access.next_value()?;
                             EntitySlot::Typed(kind, user.map_or(Entity::Missing, Entity::User))
                         }
@@ -732,11 +947,22 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
                 }
             }
         }
+        if let Some(EntitySlot::Probed { next, .. }) = &mut envelope.entity {
+            if let Next::Pending = next {
+                *next = Next::End;
+            }
+        }
         // A `type` or `event` after the entity that changes what it is: let the tolerant path
         // decide.
         // (Recognised once more only if a repeated `type` or `event` came after the entity.)
         let last = envelope.recognise().entity_type.clone();
-        if let Some(EntitySlot::Typed(kind, _)) = &envelope.entity {
+        let probed_kind = EntityType::Message;
+        let typed_kind = match &envelope.entity {
+            Some(EntitySlot::Typed(kind, _)) => Some(kind),
+            Some(EntitySlot::Probed { .. }) => Some(&probed_kind),
+            _ => None,
+        };
+        if let Some(kind) = typed_kind {
             if last.as_ref() != Some(kind) {
                 return Err(serde::de::Error::custom(
                     "the entity type changed after the entity",

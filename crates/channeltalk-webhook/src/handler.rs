@@ -12,6 +12,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::task::Poll;
 
+use tracing::Span;
+
 use crate::event::Event;
 use crate::rejection::Rejection;
 use crate::reply::Reply;
@@ -140,21 +142,26 @@ where
     }
 }
 
-/// Runs the handler on `event`, turning a panic (while creating or polling its future) into
+/// Runs the handler on `event` inside `span` (entered while its future is created and each
+/// time it is polled), turning a panic (while creating or polling its future) into
 /// [`Rejection::HandlerPanicked`].
 pub(crate) async fn call_guarded<H: Handler + ?Sized>(
     handler: &H,
     event: Event,
+    span: &Span,
 ) -> Result<Reply, Rejection> {
-    let future = catch_unwind(AssertUnwindSafe(|| handler.call(event))).map_err(panicked)?;
+    let future = span
+        .in_scope(|| catch_unwind(AssertUnwindSafe(|| handler.call(event))))
+        .map_err(panicked)?;
     let mut future = pin!(future);
-    poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+    poll_fn(|cx| {
+        let _entered = span.enter();
+        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
             Ok(Poll::Ready(reply)) => Poll::Ready(Ok(reply)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => Poll::Ready(Err(panicked(payload))),
-        },
-    )
+        }
+    })
     .await
 }
 

@@ -16,7 +16,7 @@
 //!
 //! // The handler: echo users' messages back, bold prefix, their text escaped.
 //! async fn echo(event: Event) -> Option<QuickReply> {
-//!     let text = event.message()?.text()?.into_owned();
+//!     let text = event.text()?;
 //!     let reply = QuickReply::new()
 //!         .bot_name("EchoBot")
 //!         .ok()?

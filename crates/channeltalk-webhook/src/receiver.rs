@@ -81,7 +81,7 @@ impl Policy {
 /// let receiver = Receiver::new(WebhookToken::new("s3cr3t")?);
 ///
 /// async fn echo(event: Event) -> Option<QuickReply> {
-///     let text = event.message()?.text()?.into_owned();
+///     let text = event.text()?;
 ///     Some(QuickReply::new().text(format!("echo: {text}")))
 /// }
 ///
@@ -275,8 +275,8 @@ impl Receiver {
         if self.inner.policy.ignore_bot_messages && event.is_from_bot() {
             return Err(skip(Skipped::BotMessage, &event));
         }
-        if let (Some(store), Some(message)) = (&self.inner.dedup, event.message()) {
-            if store.record(&message.id).await == Recorded::Repeat {
+        if let (Some(store), Some(id)) = (&self.inner.dedup, event.message_id()) {
+            if store.record(id).await == Recorded::Repeat {
                 return Err(skip(Skipped::Duplicate, &event));
             }
         }
@@ -302,12 +302,12 @@ impl Receiver {
     pub async fn call<H: Handler + ?Sized>(&self, handler: &H, event: Event) -> Response<Bytes> {
         let span = delivery::span(Some(&event));
         // Kept only when there is something to forget should the handler panic.
-        let recorded = match (&self.inner.dedup, event.message()) {
-            (Some(store), Some(message)) => Some((store, message.id.clone())),
-            _ => None,
-        };
+        let recorded = self.inner.dedup.as_ref().and_then(|store| {
+            let id = event.message_id()?;
+            Some((store, id.to_owned()))
+        });
         let started = Instant::now();
-        let answer = call_guarded(handler, event).instrument(span.clone()).await;
+        let answer = call_guarded(handler, event, &span).await;
         metrics::histogram!("channeltalk_webhook_handler_duration_seconds")
             .record(started.elapsed().as_secs_f64());
         match answer {

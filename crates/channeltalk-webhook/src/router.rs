@@ -46,7 +46,7 @@ impl Command {
 
     /// The command of an event's message, if its text starts with one.
     pub fn from_event(event: &Event) -> Option<Self> {
-        Self::parse(&event.message()?.text()?)
+        Self::parse(&event.text()?)
     }
 
     /// The command, lower-cased, with its `/`.

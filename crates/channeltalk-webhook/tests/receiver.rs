@@ -28,7 +28,7 @@ fn receive(receiver: &Receiver, query: Option<&str>, body: Bytes) -> Result<Even
 fn counting_echo(calls: Arc<AtomicUsize>) -> impl channeltalk_webhook::Handler {
     sync_handler(move |event: Event| {
         calls.fetch_add(1, Ordering::SeqCst);
-        let text = event.message()?.text()?.into_owned();
+        let text = event.text()?;
         Some(
             QuickReply::new()
                 .bot_name("상담봇")

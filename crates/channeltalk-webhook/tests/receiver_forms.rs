@@ -32,7 +32,7 @@ fn deliver(receiver: &Receiver, body: Bytes) -> (Option<String>, usize) {
         counter.fetch_add(1, Ordering::SeqCst);
         // A handler that answers whatever message it gets, bot or not: the policy must keep
         // bots' messages away from it.
-        let text = event.message()?.text()?.into_owned();
+        let text = event.text()?;
         Some(QuickReply::new().text(format!("echo: {text}")))
     });
     let request = Request::post("/webhook?token=s3cr3t")

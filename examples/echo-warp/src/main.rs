@@ -16,7 +16,7 @@ const BOT: BotName = BotName::from_static("EchoBot");
 /// Echoes a message's text. Bot messages (our own replies) never get here: the receiver
 /// acknowledges them without calling the handler.
 async fn echo(event: Event) -> Option<QuickReply> {
-    let text = event.message()?.text()?.into_owned();
+    let text = event.text()?;
     Some(
         QuickReply::new()
             .with_bot_name(BOT)

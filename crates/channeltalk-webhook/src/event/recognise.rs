@@ -24,6 +24,18 @@ pub(crate) struct Recognised {
 /// (an [`EntityType::Other`]). A scope name is a value with a `.` whose first segment names
 /// the model: `message`, `userChat`, `user`, and `lead` / `member`, which are users.
 pub(crate) fn recognise(kind: Option<&str>, action: Option<&str>) -> Recognised {
+    // The classic form, as Channel sends nearly every delivery: nothing else to look at.
+    if let (Some("message"), Some("push")) = (kind, action) {
+        return Recognised {
+            entity_type: Some(EntityType::Message),
+            scope: None,
+        };
+    }
+    recognise_any(kind, action)
+}
+
+/// [`recognise`] without its shortcut for the classic form.
+fn recognise_any(kind: Option<&str>, action: Option<&str>) -> Recognised {
     let entity_type = kind
         .and_then(model_named_by)
         .or_else(|| action.filter(|a| is_scope_name(a)).and_then(model_named_by))
@@ -66,6 +78,15 @@ mod tests {
 
     fn model(kind: Option<&str>, action: Option<&str>) -> Option<EntityType> {
         recognise(kind, action).entity_type
+    }
+
+    #[test]
+    fn the_shortcut_for_the_classic_form_agrees_with_the_general_reading() {
+        let classic = (Some("message"), Some("push"));
+        assert_eq!(
+            recognise(classic.0, classic.1),
+            recognise_any(classic.0, classic.1)
+        );
     }
 
     #[test]

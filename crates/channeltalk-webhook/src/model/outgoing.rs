@@ -11,7 +11,7 @@ use serde::{Serialize, Serializer};
 
 use super::block::Block;
 use super::message::Button;
-use crate::rich_text::RichText;
+use crate::rich_text::{RichText, first_byte_where};
 
 /// The most buttons Channel accepts under one message.
 pub const MAX_BUTTONS: usize = 2;
@@ -85,6 +85,7 @@ impl OutgoingMessage {
     }
 
     /// Adds any block.
+    #[inline]
     pub fn block(mut self, block: Block) -> Self {
         self.blocks.push(block);
         self
@@ -109,9 +110,59 @@ impl OutgoingMessage {
         self
     }
 
+    /// The JSON body, the bytes `serde_json` writes for this message.
+    ///
+    /// A message of text blocks only (every quick reply an echo or a FAQ bot sends) is written
+    /// directly into a buffer of its exact size; anything else goes through serde.
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        if let Some(body) = self.text_blocks_json() {
+            return body;
+        }
+        let mut body = Vec::with_capacity(self.estimated_json_len());
+        // Serializing these types cannot fail: every map key is a string.
+        match serde_json::to_writer(&mut body, self) {
+            Ok(()) => body,
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// `{"blocks":[{"type":"text","value":…},…]}` written by hand when the message is text
+    /// blocks only; `None` for any other message.
+    fn text_blocks_json(&self) -> Option<Vec<u8>> {
+        const OPEN: &[u8] = br#"{"blocks":["#;
+        const OPEN_TEXT: &[u8] = br#"{"type":"text","value":"#;
+        const CLOSE_TEXT: &[u8] = b"}";
+        const CLOSE: &[u8] = b"]}";
+        if self.plain_text.is_some() || !self.buttons.is_empty() || !self.options.is_empty() {
+            return None;
+        }
+        let mut len = OPEN.len() + CLOSE.len() + self.blocks.len().saturating_sub(1);
+        for block in &self.blocks {
+            let Block::Text { value } = block else {
+                return None;
+            };
+            // Exact unless a value has characters JSON escapes (then the buffer grows).
+            len += OPEN_TEXT.len() + value.len() + 2 + CLOSE_TEXT.len();
+        }
+        let mut body = Vec::with_capacity(len);
+        body.extend_from_slice(OPEN);
+        for (index, block) in self.blocks.iter().enumerate() {
+            if let Block::Text { value } = block {
+                if index > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(OPEN_TEXT);
+                write_json_string(&mut body, value);
+                body.extend_from_slice(CLOSE_TEXT);
+            }
+        }
+        body.extend_from_slice(CLOSE);
+        Some(body)
+    }
+
     /// About how many bytes the JSON body takes: the blocks' text plus the markup around it
     /// (a buffer of this size is rarely regrown while serializing).
-    pub(crate) fn estimated_json_len(&self) -> usize {
+    fn estimated_json_len(&self) -> usize {
         fn block_len(block: &Block) -> usize {
             match block {
                 Block::Text { value } => value.len() + 32,
@@ -181,6 +232,21 @@ impl OutgoingMessage {
     }
 }
 
+/// Writes `value` as a JSON string, byte for byte as `serde_json` does: copied as is between
+/// quotes when it holds no character JSON escapes (`"`, `\`, control characters), else
+/// through `serde_json` itself.
+fn write_json_string(out: &mut Vec<u8>, value: &str) {
+    let needs_escape = |byte: u8| (byte < 0x20) | (byte == b'"') | (byte == b'\\');
+    if first_byte_where(value.as_bytes(), needs_escape).is_none() {
+        out.push(b'"');
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'"');
+    } else if serde_json::to_writer(&mut *out, value).is_err() {
+        // Writing into a `Vec` cannot fail.
+        out.extend_from_slice(b"\"\"");
+    }
+}
+
 impl Serialize for OutgoingMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -224,6 +290,44 @@ mod tests {
             three.check(),
             Err(MessageError::TooManyButtons { count: 3 })
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_blocks_are_written_as_serde_json_writes_them(
+            texts in proptest::collection::vec("\\PC{0,40}|[\"\\\\\\x00-\\x1f\\x7f&<>a\\u{e9}]{0,40}", 0..4)
+        ) {
+            let message = texts
+                .iter()
+                .fold(OutgoingMessage::new(), |message, text| message.text(RichText::raw(text.clone())));
+            proptest::prop_assert_eq!(message.to_json(), serde_json::to_vec(&message).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_text_reply_is_written_into_a_buffer_of_its_exact_size() {
+        let body = OutgoingMessage::from("echo: Hi! Webhook Test").to_json();
+        assert_eq!(
+            body,
+            br#"{"blocks":[{"type":"text","value":"echo: Hi! Webhook Test"}]}"#
+        );
+        assert_eq!(body.capacity(), body.len());
+        let two = OutgoingMessage::from("a").text("b").to_json();
+        assert_eq!(two.capacity(), two.len());
+    }
+
+    #[test]
+    fn every_other_message_is_written_as_serde_json_writes_it() {
+        for message in [
+            OutgoingMessage::new(),
+            OutgoingMessage::from("a\n\"b\"").code(Some("rust"), "fn main() {}"),
+            OutgoingMessage::from("a").option("silent"),
+            OutgoingMessage::from("a").plain_text("a"),
+            OutgoingMessage::from("a").button(Button::link("Docs", "https://e.com")),
+            OutgoingMessage::new().bullets(["x", "y"]),
+        ] {
+            assert_eq!(message.to_json(), serde_json::to_vec(&message).unwrap());
+        }
     }
 
     #[test]

@@ -312,6 +312,16 @@ impl From<&String> for RichText {
     }
 }
 
+impl From<Cow<'_, str>> for RichText {
+    /// Escaped plain text (what [`Event::text`](crate::Event::text) returns).
+    fn from(text: Cow<'_, str>) -> Self {
+        match text {
+            Cow::Borrowed(text) => RichText::from(text),
+            Cow::Owned(text) => RichText::from(text),
+        }
+    }
+}
+
 impl From<char> for RichText {
     /// Escaped plain text.
     fn from(character: char) -> Self {

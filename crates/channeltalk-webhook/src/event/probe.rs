@@ -1,0 +1,426 @@
+//! The message probe: one pass over a message entity, in the envelope pass, that proves the
+//! entity fits [`Message`](crate::model::Message) without building it, and keeps where the
+//! fields a handler reads first (id, chat type, `personType`, `plainText`) are in the body.
+//!
+//! Typing a whole message costs about as much as the rest of a delivery's handling: a dozen
+//! owned strings and lists, allocated and freed, for a handler that mostly reads the text. So
+//! a message entity of the usual shape is typed only when first asked for, and the bot check,
+//! the repeat check, the delivery's span and [`Event::text`](crate::Event::text) read from
+//! the body instead.
+//!
+//! The probe vouches for a message (gives its [`Head`]) only when typing the entity is certain
+//! to succeed: every field it knows holds a value the model accepts, no known field is
+//! repeated, every required field is present. A value of another type than the model's (schema
+//! drift) fails the probe, and the envelope is read the slow way, which types the entity and
+//! says why it does not fit. Anything else it does not look into (a list of buttons, a
+//! marketing object, a code block) leaves the message without a head, typed at once. So the
+//! probe changes when a message is typed, never what it is typed to.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::model::serde_util::Key;
+
+/// What the probe found in a message entity.
+pub(super) enum Probe<'de> {
+    /// `"entity": null`.
+    Null,
+    /// An object, and what it holds when typing it as a message is certain to succeed.
+    Object(Option<Head<'de>>),
+}
+
+/// The fields read first, borrowed from the body (owned only when the JSON string has
+/// escapes).
+pub(super) struct Head<'de> {
+    pub(super) id: Cow<'de, str>,
+    pub(super) chat_type: Cow<'de, str>,
+    pub(super) person_type: Cow<'de, str>,
+    pub(super) plain_text: Option<Cow<'de, str>>,
+}
+
+/// Reads a message entity as [`Probe`]. Fails only where the JSON itself is bad.
+pub(super) struct ProbeSeed;
+
+impl<'de> DeserializeSeed<'de> for ProbeSeed {
+    type Value = Probe<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ProbeSeed {
+    type Value = Probe<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a message (a JSON object) or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Probe::Null)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Probe::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let (mut seen, mut sure) = (0_u32, true);
+        let (mut id, mut chat_type, mut person_type, mut plain_text) = (None, None, None, None);
+        while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
+            let Some((bit, shape)) = known(&key) else {
+                // Unknown fields are skipped by the model as by the probe.
+                access.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            // The model refuses a repeated field.
+            sure &= seen & bit == 0;
+            seen |= bit;
+            // A value of another type than the model's is an error here: the envelope is then
+            // read the slow way, which types the entity and tells why it does not fit.
+            match shape {
+                Shape::Text => {
+                    let Key(text) = access.next_value()?;
+                    match bit {
+                        ID => id = Some(text),
+                        CHAT_TYPE => chat_type = Some(text),
+                        PERSON_TYPE => person_type = Some(text),
+                        _ => {}
+                    }
+                }
+                Shape::OptionalText => {
+                    let text: Option<Key<'de>> = access.next_value()?;
+                    if bit == PLAIN_TEXT {
+                        plain_text = text.map(|Key(text)| text);
+                    }
+                }
+                Shape::Integer => {
+                    access.next_value::<i64>()?;
+                }
+                Shape::OptionalInteger => {
+                    access.next_value::<Option<i64>>()?;
+                }
+                Shape::OptionalBool => {
+                    access.next_value::<Option<bool>>()?;
+                }
+                Shape::TextBlocks => sure &= access.next_value_seed(Vouch::TextBlocks)?,
+                Shape::EmptyList => sure &= access.next_value_seed(Vouch::EmptyList)?,
+                Shape::Null => sure &= access.next_value_seed(Vouch::Null)?,
+            }
+        }
+        let head = match (id, chat_type, person_type) {
+            (Some(id), Some(chat_type), Some(person_type))
+                if sure && seen & REQUIRED == REQUIRED =>
+            {
+                Some(Head {
+                    id,
+                    chat_type,
+                    person_type,
+                    plain_text,
+                })
+            }
+            _ => None,
+        };
+        Ok(Probe::Object(head))
+    }
+}
+
+/// What a known field's value must be for the model to accept it.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// A string (`String`, an open enum).
+    Text,
+    /// `null` or a string (`Option<String>`, an optional open enum).
+    OptionalText,
+    /// An integer that fits `i64` (`Timestamp`).
+    Integer,
+    /// `null` or an integer that fits `i64` (`Option<i64>`, `Option<Timestamp>`).
+    OptionalInteger,
+    /// `null`, `true` or `false`.
+    OptionalBool,
+    /// `null` or a list of plain text blocks (`{"type":"text","value":"…"}`).
+    TextBlocks,
+    /// `null` or `[]` (a list the probe does not look into).
+    EmptyList,
+    /// `null` (an object kept as JSON, which the probe does not look into).
+    Null,
+}
+
+const ID: u32 = 1 << 0;
+const CHAT_TYPE: u32 = 1 << 2;
+const PERSON_TYPE: u32 = 1 << 5;
+const PLAIN_TEXT: u32 = 1 << 8;
+/// The required fields (`id` to `createdAt`).
+const REQUIRED: u32 = 0xff;
+
+/// A known field of the message: its bit (for repeats) and the shape its value must have.
+fn known(key: &str) -> Option<(u32, Shape)> {
+    let (index, shape) = match key {
+        "id" => (0, Shape::Text),
+        "channelId" => (1, Shape::Text),
+        "chatType" => (2, Shape::Text),
+        "chatId" => (3, Shape::Text),
+        "chatKey" => (4, Shape::Text),
+        "personType" => (5, Shape::Text),
+        "personId" => (6, Shape::Text),
+        "createdAt" => (7, Shape::Integer),
+        "plainText" => (8, Shape::OptionalText),
+        "blocks" => (9, Shape::TextBlocks),
+        "buttons" => (10, Shape::EmptyList),
+        "files" => (11, Shape::EmptyList),
+        "reactions" => (12, Shape::EmptyList),
+        "options" => (13, Shape::EmptyList),
+        "state" => (14, Shape::OptionalText),
+        "requestId" => (15, Shape::OptionalText),
+        "language" => (16, Shape::OptionalText),
+        "threadKey" => (17, Shape::OptionalText),
+        "rootMessageId" => (18, Shape::OptionalText),
+        "root" => (19, Shape::OptionalBool),
+        "version" => (20, Shape::OptionalInteger),
+        "updatedAt" => (21, Shape::OptionalInteger),
+        "marketing" => (22, Shape::Null),
+        "supportBot" => (23, Shape::Null),
+        "workflow" => (24, Shape::Null),
+        _ => return None,
+    };
+    Some((1 << index, shape))
+}
+
+/// Reads a value the probe vouches for only in some shapes, and says whether it does
+/// (anything else is skipped, not refused: the message is then typed at once).
+#[derive(Clone, Copy)]
+enum Vouch {
+    /// `null`, or a list of plain text blocks.
+    TextBlocks,
+    /// `null` or `[]`.
+    EmptyList,
+    /// `null`.
+    Null,
+}
+
+impl<'de> DeserializeSeed<'de> for Vouch {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Vouch {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
+        Ok(true)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<bool, A::Error> {
+        let mut sure = !matches!(self, Vouch::Null);
+        loop {
+            let more = match (self, sure) {
+                (Vouch::TextBlocks, true) => match access.next_element::<TextBlock>()? {
+                    Some(TextBlock(plain)) => {
+                        sure = plain;
+                        true
+                    }
+                    None => false,
+                },
+                _ => match access.next_element::<IgnoredAny>()? {
+                    Some(_) => {
+                        sure = false;
+                        true
+                    }
+                    None => false,
+                },
+            };
+            if !more {
+                return Ok(sure);
+            }
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<bool, A::Error> {
+        while access.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(false)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+}
+
+/// An element of a list of blocks: whether it is exactly `{"type":"text","value":"…"}` (keys
+/// in any order), the shape every such block is typed to,
+/// [`Block::Text`](crate::model::Block::Text).
+struct TextBlock(bool);
+
+impl<'de> Deserialize<'de> for TextBlock {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(TextBlockVisitor)
+    }
+}
+
+struct TextBlockVisitor;
+
+impl<'de> Visitor<'de> for TextBlockVisitor {
+    type Value = TextBlock;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(r#"a text block, {"type":"text","value":"…"}"#)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TextBlock, A::Error> {
+        let (mut kind, mut value, mut other) = (false, false, false);
+        while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
+            match key.as_ref() {
+                "type" if !kind => {
+                    let Key(name) = access.next_value()?;
+                    kind = name == "text";
+                    other |= !kind;
+                }
+                "value" if !value => {
+                    access.next_value::<Key<'de>>()?;
+                    value = true;
+                }
+                _ => {
+                    access.next_value::<IgnoredAny>()?;
+                    other = true;
+                }
+            }
+        }
+        Ok(TextBlock(kind && value && !other))
+    }
+}
+
+/// A probed message's head as the event keeps it: where its parts are in the body.
+#[derive(Clone, Debug)]
+pub(super) struct HeldHead {
+    /// The entity's JSON text.
+    pub(super) entity: Piece,
+    pub(super) id: Piece,
+    pub(super) chat_type: Piece,
+    /// `personType` is `"bot"` in any letter case (as [`Message::is_from_bot`] reads it).
+    ///
+    /// [`Message::is_from_bot`]: crate::model::Message::is_from_bot
+    pub(super) from_bot: bool,
+    pub(super) plain_text: Option<Piece>,
+}
+
+impl HeldHead {
+    /// Keeps `head` and the entity's text `entity`, both slices of `body`'s text.
+    pub(super) fn new(head: Head<'_>, entity: &str, body: &[u8]) -> Self {
+        HeldHead {
+            entity: Piece::new(Cow::Borrowed(entity), body),
+            id: Piece::new(head.id, body),
+            chat_type: Piece::new(head.chat_type, body),
+            from_bot: head.person_type.eq_ignore_ascii_case("bot"),
+            plain_text: head.plain_text.map(|text| Piece::new(text, body)),
+        }
+    }
+}
+
+/// A string of the body: its position when it is a slice of the body, else its own copy
+/// (a JSON string with escapes, decoded).
+#[derive(Clone, Debug)]
+pub(super) enum Piece {
+    InBody(Range<usize>),
+    Owned(Box<str>),
+}
+
+impl Piece {
+    fn new(text: Cow<'_, str>, body: &[u8]) -> Self {
+        let start = (text.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+        match text {
+            Cow::Borrowed(slice) if start <= body.len() && slice.len() <= body.len() - start => {
+                Piece::InBody(start..start + slice.len())
+            }
+            text => Piece::Owned(text.into_owned().into_boxed_str()),
+        }
+    }
+
+    /// The string, given the body it was taken from.
+    pub(super) fn get<'a>(&'a self, body: &'a [u8]) -> &'a str {
+        match self {
+            Piece::InBody(range) => body
+                .get(range.clone())
+                .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                .unwrap_or_default(),
+            Piece::Owned(text) => text,
+        }
+    }
+}
+
+/// The entity's JSON text in `text`: from the `{` after the `"entity"` key (whose name ends
+/// at address `after_key`) to the `}` before the envelope's next key (whose name starts at
+/// address `next_key`), or before the envelope's own `}` when the entity is its last value.
+/// `None` if the text around them is not what it must be (then the caller reads the envelope
+/// the slow way).
+pub(super) fn entity_range(
+    text: &str,
+    after_key: usize,
+    next_key: Option<usize>,
+) -> Option<Range<usize>> {
+    let bytes = text.as_bytes();
+    let base = text.as_ptr() as usize;
+    let position = |address: usize| address.checked_sub(base).filter(|&i| i <= bytes.len());
+    // After the key's name: `"`, whitespace, `:`, whitespace, the object's `{`.
+    let colon = after(bytes, position(after_key)?, b'"')?;
+    let start = skip_whitespace(bytes, after(bytes, skip_whitespace(bytes, colon), b':')?);
+    // Before what follows: whitespace, `,`, whitespace and the next key's `"`; or whitespace
+    // and the envelope's `}`.
+    let follows = match next_key {
+        Some(next_key) => {
+            let quote = before(bytes, position(next_key)?, b'"')?;
+            before(bytes, skip_whitespace_back(bytes, quote), b',')?
+        }
+        None => before(bytes, skip_whitespace_back(bytes, bytes.len()), b'}')?,
+    };
+    let end = skip_whitespace_back(bytes, follows);
+    let object = bytes.get(start..end)?;
+    (object.first() == Some(&b'{') && object.last() == Some(&b'}') && object.len() >= 2)
+        .then_some(start..end)
+}
+
+fn is_whitespace(byte: &u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// The index after `expected` at `at`.
+fn after(bytes: &[u8], at: usize, expected: u8) -> Option<usize> {
+    (bytes.get(at) == Some(&expected)).then_some(at + 1)
+}
+
+/// The index of `expected` just before `at`.
+fn before(bytes: &[u8], at: usize, expected: u8) -> Option<usize> {
+    let at = at.checked_sub(1)?;
+    (bytes.get(at) == Some(&expected)).then_some(at)
+}
+
+fn skip_whitespace(bytes: &[u8], at: usize) -> usize {
+    at + bytes.get(at..).map_or(0, |rest| {
+        rest.iter().take_while(|b| is_whitespace(b)).count()
+    })
+}
+
+fn skip_whitespace_back(bytes: &[u8], at: usize) -> usize {
+    at - bytes.get(..at).map_or(0, |rest| {
+        rest.iter().rev().take_while(|b| is_whitespace(b)).count()
+    })
+}
+
+#[cfg(test)]
+mod tests;
