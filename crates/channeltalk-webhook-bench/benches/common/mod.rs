@@ -69,7 +69,7 @@ impl MinimalEvent {
 }
 
 /// What a typical handler makes the SDK do: parse, the receiver's bot check, then the
-/// message's text. Returns the text's length (0 when there is none or the event is a bot's).
+/// message's text (`Event::text`). Returns the text's length (0 when there is none or the event is a bot's).
 pub fn sdk_handler_work(body: &Bytes) -> usize {
     let Ok(event) = channeltalk_webhook::Event::parse(body.clone()) else {
         return 0;
@@ -77,10 +77,7 @@ pub fn sdk_handler_work(body: &Bytes) -> usize {
     if event.is_from_bot() {
         return 0;
     }
-    event
-        .message()
-        .and_then(|message| message.text())
-        .map_or(0, |text| text.len())
+    event.text().map_or(0, |text| text.len())
 }
 
 /// The same work with the hand-written minimal struct: parse, skip bots, read the text.

@@ -10,11 +10,10 @@
 //!
 //! The probe vouches for a message (gives its [`Head`]) only when typing the entity is certain
 //! to succeed: every field it knows holds a value the model accepts, no known field is
-//! repeated, every required field is present. A value of another type than the model's (schema
-//! drift) fails the probe, and the envelope is read the slow way, which types the entity and
-//! says why it does not fit. Anything else it does not look into (a list of buttons, a
-//! marketing object, a code block) leaves the message without a head, typed at once. So the
-//! probe changes when a message is typed, never what it is typed to.
+//! repeated, every required field is present. A value the model would refuse (schema drift)
+//! fails the probe, and the envelope is read the slow way, which types the entity and says why
+//! it does not fit; a repeated field or a missing one leaves the message without a head, typed
+//! at once. So the probe changes when a message is typed, never what it is typed to.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -110,9 +109,15 @@ impl<'de> Visitor<'de> for ProbeSeed {
                 Shape::OptionalBool => {
                     access.next_value::<Option<bool>>()?;
                 }
-                Shape::TextBlocks => sure &= access.next_value_seed(Vouch::TextBlocks)?,
-                Shape::EmptyList => sure &= access.next_value_seed(Vouch::EmptyList)?,
-                Shape::Null => sure &= access.next_value_seed(Vouch::Null)?,
+                Shape::List => {
+                    access.next_value::<Option<Vec<AnyJson>>>()?;
+                }
+                Shape::Strings => {
+                    access.next_value::<Option<Vec<Key<'de>>>>()?;
+                }
+                Shape::Json => {
+                    access.next_value::<AnyJson>()?;
+                }
             }
         }
         let head = match (id, chat_type, person_type) {
@@ -145,12 +150,13 @@ enum Shape {
     OptionalInteger,
     /// `null`, `true` or `false`.
     OptionalBool,
-    /// `null` or a list of plain text blocks (`{"type":"text","value":"…"}`).
-    TextBlocks,
-    /// `null` or `[]` (a list the probe does not look into).
-    EmptyList,
-    /// `null` (an object kept as JSON, which the probe does not look into).
-    Null,
+    /// `null` or a list of anything a `serde_json::Value` holds (blocks, buttons, files,
+    /// reactions: an entry that does not fit its model is kept as `Value`).
+    List,
+    /// `null` or a list of strings (`options`).
+    Strings,
+    /// Anything a `serde_json::Value` holds (`marketing`, `supportBot`, `workflow`).
+    Json,
 }
 
 const ID: u32 = 1 << 0;
@@ -172,11 +178,11 @@ fn known(key: &str) -> Option<(u32, Shape)> {
         "personId" => (6, Shape::Text),
         "createdAt" => (7, Shape::Integer),
         "plainText" => (8, Shape::OptionalText),
-        "blocks" => (9, Shape::TextBlocks),
-        "buttons" => (10, Shape::EmptyList),
-        "files" => (11, Shape::EmptyList),
-        "reactions" => (12, Shape::EmptyList),
-        "options" => (13, Shape::EmptyList),
+        "blocks" => (9, Shape::List),
+        "buttons" => (10, Shape::List),
+        "files" => (11, Shape::List),
+        "reactions" => (12, Shape::List),
+        "options" => (13, Shape::Strings),
         "state" => (14, Shape::OptionalText),
         "requestId" => (15, Shape::OptionalText),
         "language" => (16, Shape::OptionalText),
@@ -185,124 +191,59 @@ fn known(key: &str) -> Option<(u32, Shape)> {
         "root" => (19, Shape::OptionalBool),
         "version" => (20, Shape::OptionalInteger),
         "updatedAt" => (21, Shape::OptionalInteger),
-        "marketing" => (22, Shape::Null),
-        "supportBot" => (23, Shape::Null),
-        "workflow" => (24, Shape::Null),
+        "marketing" => (22, Shape::Json),
+        "supportBot" => (23, Shape::Json),
+        "workflow" => (24, Shape::Json),
         _ => return None,
     };
     Some((1 << index, shape))
 }
 
-/// Reads a value the probe vouches for only in some shapes, and says whether it does
-/// (anything else is skipped, not refused: the message is then typed at once).
-#[derive(Clone, Copy)]
-enum Vouch {
-    /// `null`, or a list of plain text blocks.
-    TextBlocks,
-    /// `null` or `[]`.
-    EmptyList,
-    /// `null`.
-    Null,
-}
+/// Any JSON value that a `serde_json::Value` can hold, read without building it: strings
+/// decoded (a lone surrogate escape fails, as it fails `Value`), numbers computed (one beyond
+/// `f64` fails), nesting counted (from the envelope, so deeper than when the entity is
+/// typed on its own: the probe fails first, never the other way round).
+///
+/// The message's lists and JSON fields are typed tolerantly (an entry that does not fit its
+/// model is kept as a `Value`), so such a value is what they need to be certain to type.
+struct AnyJson;
 
-impl<'de> DeserializeSeed<'de> for Vouch {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_any(self)
+impl<'de> Deserialize<'de> for AnyJson {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(AnyJson)
     }
 }
 
-impl<'de> Visitor<'de> for Vouch {
-    type Value = bool;
+impl<'de> Visitor<'de> for AnyJson {
+    type Value = AnyJson;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
-        Ok(true)
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<AnyJson, E> {
+        Ok(AnyJson)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<bool, A::Error> {
-        let mut sure = !matches!(self, Vouch::Null);
-        loop {
-            let more = match (self, sure) {
-                (Vouch::TextBlocks, true) => match access.next_element::<TextBlock>()? {
-                    Some(TextBlock(plain)) => {
-                        sure = plain;
-                        true
-                    }
-                    None => false,
-                },
-                _ => match access.next_element::<IgnoredAny>()? {
-                    Some(_) => {
-                        sure = false;
-                        true
-                    }
-                    None => false,
-                },
-            };
-            if !more {
-                return Ok(sure);
-            }
-        }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<AnyJson, E> {
+        Ok(AnyJson)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<bool, A::Error> {
-        while access.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(false)
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<AnyJson, E> {
+        Ok(AnyJson)
     }
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<bool, E> {
-        Ok(false)
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<AnyJson, E> {
+        Ok(AnyJson)
     }
-    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<bool, E> {
-        Ok(false)
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AnyJson, E> {
+        Ok(AnyJson)
     }
-    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<bool, E> {
-        Ok(false)
+    fn visit_unit<E: serde::de::Error>(self) -> Result<AnyJson, E> {
+        Ok(AnyJson)
     }
-    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<bool, E> {
-        Ok(false)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<AnyJson, A::Error> {
+        while access.next_element::<AnyJson>()?.is_some() {}
+        Ok(AnyJson)
     }
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<bool, E> {
-        Ok(false)
-    }
-}
-
-/// An element of a list of blocks: whether it is exactly `{"type":"text","value":"…"}` (keys
-/// in any order), the shape every such block is typed to,
-/// [`Block::Text`](crate::model::Block::Text).
-struct TextBlock(bool);
-
-impl<'de> Deserialize<'de> for TextBlock {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(TextBlockVisitor)
-    }
-}
-
-struct TextBlockVisitor;
-
-impl<'de> Visitor<'de> for TextBlockVisitor {
-    type Value = TextBlock;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(r#"a text block, {"type":"text","value":"…"}"#)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TextBlock, A::Error> {
-        let (mut kind, mut value, mut other) = (false, false, false);
-        while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
-            match key.as_ref() {
-                "type" if !kind => {
-                    let Key(name) = access.next_value()?;
-                    kind = name == "text";
-                    other |= !kind;
-                }
-                "value" if !value => {
-                    access.next_value::<Key<'de>>()?;
-                    value = true;
-                }
-                _ => {
-                    access.next_value::<IgnoredAny>()?;
-                    other = true;
-                }
-            }
-        }
-        Ok(TextBlock(kind && value && !other))
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<AnyJson, A::Error> {
+        while access.next_entry::<Key<'de>, AnyJson>()?.is_some() {}
+        Ok(AnyJson)
     }
 }
 
