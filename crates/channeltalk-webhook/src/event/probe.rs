@@ -10,10 +10,9 @@
 //!
 //! The probe vouches for a message (gives its [`Head`]) only when typing the entity is certain
 //! to succeed: every field it knows holds a value the model accepts, no known field is
-//! repeated, every required field is present. A value the model would refuse (schema drift)
-//! fails the probe, and the envelope is read the slow way, which types the entity and says why
-//! it does not fit; a repeated field or a missing one leaves the message without a head, typed
-//! at once. So the probe changes when a message is typed, never what it is typed to.
+//! repeated, every required field is present. Otherwise (schema drift, a repeated or missing
+//! field) the message has no head and is typed at once, which says why it does not fit. So the
+//! probe changes when a message is typed, never what it is typed to.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -82,41 +81,16 @@ impl<'de> Visitor<'de> for ProbeSeed {
             // The model refuses a repeated field.
             sure &= seen & bit == 0;
             seen |= bit;
-            // A value of another type than the model's is an error here: the envelope is then
-            // read the slow way, which types the entity and tells why it does not fit.
-            match shape {
-                Shape::Text => {
-                    let Key(text) = access.next_value()?;
-                    match bit {
-                        ID => id = Some(text),
-                        CHAT_TYPE => chat_type = Some(text),
-                        PERSON_TYPE => person_type = Some(text),
-                        _ => {}
-                    }
-                }
-                Shape::OptionalText => {
-                    let text: Option<Key<'de>> = access.next_value()?;
-                    if bit == PLAIN_TEXT {
-                        plain_text = text.map(|Key(text)| text);
-                    }
-                }
-                Shape::Integer => {
-                    access.next_value::<i64>()?;
-                }
-                Shape::OptionalInteger => {
-                    access.next_value::<Option<i64>>()?;
-                }
-                Shape::OptionalBool => {
-                    access.next_value::<Option<bool>>()?;
-                }
-                Shape::List => {
-                    access.next_value::<Option<Vec<AnyJson>>>()?;
-                }
-                Shape::Strings => {
-                    access.next_value::<Option<Vec<Key<'de>>>>()?;
-                }
-                Shape::Json => {
-                    access.next_value::<AnyJson>()?;
+            // One reader for every value (a small hot path); a value the model would refuse
+            // leaves the message without a head, typed at once, which says why it does not fit.
+            let value = access.next_value::<Json<'de>>()?;
+            sure &= shape.holds(&value);
+            if let (ID | CHAT_TYPE | PERSON_TYPE | PLAIN_TEXT, Json::Text(text)) = (bit, value) {
+                match bit {
+                    ID => id = Some(text),
+                    CHAT_TYPE => chat_type = Some(text),
+                    PERSON_TYPE => person_type = Some(text),
+                    _ => plain_text = Some(text),
                 }
             }
         }
@@ -157,6 +131,23 @@ enum Shape {
     Strings,
     /// Anything a `serde_json::Value` holds (`marketing`, `supportBot`, `workflow`).
     Json,
+}
+
+impl Shape {
+    /// Whether the model accepts `value` for a field of this shape.
+    fn holds(self, value: &Json<'_>) -> bool {
+        match (self, value) {
+            (Shape::Text | Shape::OptionalText, Json::Text(_)) => true,
+            (Shape::Integer | Shape::OptionalInteger, Json::Integer) => true,
+            (Shape::OptionalBool, Json::Bool) => true,
+            (Shape::List, Json::List { .. }) => true,
+            (Shape::Strings, Json::List { strings }) => *strings,
+            (Shape::Json, _) => true,
+            (Shape::Text | Shape::Integer, Json::Null) => false,
+            (_, Json::Null) => true,
+            _ => false,
+        }
+    }
 }
 
 const ID: u32 = 1 << 0;
@@ -201,49 +192,74 @@ fn known(key: &str) -> Option<(u32, Shape)> {
 
 /// Any JSON value that a `serde_json::Value` can hold, read without building it: strings
 /// decoded (a lone surrogate escape fails, as it fails `Value`), numbers computed (one beyond
-/// `f64` fails), nesting counted (from the envelope, so deeper than when the entity is
-/// typed on its own: the probe fails first, never the other way round).
+/// `f64` fails), nesting counted (from the envelope, so deeper than when the entity is typed
+/// on its own: the probe fails first, never the other way round). What it is, as far as the
+/// probe needs to know.
 ///
 /// The message's lists and JSON fields are typed tolerantly (an entry that does not fit its
-/// model is kept as a `Value`), so such a value is what they need to be certain to type.
-struct AnyJson;
+/// model is kept as a `Value`), so such a value is all they need to be certain to type.
+enum Json<'de> {
+    Text(Cow<'de, str>),
+    /// An integer that fits `i64`.
+    Integer,
+    /// Any other number.
+    Number,
+    Bool,
+    Null,
+    /// A list; `strings` when every entry is a string.
+    List {
+        strings: bool,
+    },
+    Object,
+}
 
-impl<'de> Deserialize<'de> for AnyJson {
+impl<'de> Deserialize<'de> for Json<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(AnyJson)
+        deserializer.deserialize_any(JsonVisitor)
     }
 }
 
-impl<'de> Visitor<'de> for AnyJson {
-    type Value = AnyJson;
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<AnyJson, E> {
-        Ok(AnyJson)
+    fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::Text(Cow::Borrowed(text)))
     }
-    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<AnyJson, E> {
-        Ok(AnyJson)
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Json<'de>, E> {
+        Ok(Json::Text(Cow::Owned(text.to_owned())))
     }
-    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<AnyJson, E> {
-        Ok(AnyJson)
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Json<'de>, E> {
+        Ok(Json::Integer)
     }
-    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<AnyJson, E> {
-        Ok(AnyJson)
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Json<'de>, E> {
+        Ok(match i64::try_from(value) {
+            Ok(_) => Json::Integer,
+            Err(_) => Json::Number,
+        })
     }
-    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AnyJson, E> {
-        Ok(AnyJson)
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Json<'de>, E> {
+        Ok(Json::Number)
     }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<AnyJson, E> {
-        Ok(AnyJson)
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Json<'de>, E> {
+        Ok(Json::Bool)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<AnyJson, A::Error> {
-        while access.next_element::<AnyJson>()?.is_some() {}
-        Ok(AnyJson)
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<AnyJson, A::Error> {
-        while access.next_entry::<Key<'de>, AnyJson>()?.is_some() {}
-        Ok(AnyJson)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Json<'de>, A::Error> {
+        let mut strings = true;
+        while let Some(item) = access.next_element::<Json<'de>>()? {
+            strings &= matches!(item, Json::Text(_));
+        }
+        Ok(Json::List { strings })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Json<'de>, A::Error> {
+        while access.next_entry::<Key<'de>, Json<'de>>()?.is_some() {}
+        Ok(Json::Object)
     }
 }
 
