@@ -283,7 +283,7 @@ pub fn user_chat_message(id: &str, person_type: &str, text: &str) -> serde_json:
     })
 }
 
-/// The team-chat message of the protocol spec (§7), text `Hi! Webhook Test`.
+/// The documented team-chat message (`docs/protocol.md`), text `Hi! Webhook Test`.
 pub const SPEC_TEAM_CHAT_MESSAGE: &str = r#"{"event":"push","type":"message",
  "entity":{"chatKey":"group-1234","id":"6512f0c2a1b2c3d4e5f6","channelId":"12345",
    "chatType":"group","chatId":"1234","personType":"manager","personId":"98765",
