@@ -217,12 +217,14 @@ pub fn resource<H: channeltalk_webhook::Handler>(
     receiver: Receiver,
     handler: H,
 ) -> Resource {
-    let handler = Arc::new(handler);
+    // One shared pair: one reference count touched per request.
+    let shared = Arc::new((receiver, handler));
     let deliver = move |request: HttpRequest, payload: web::Payload| {
-        let (receiver, handler) = (receiver.clone(), Arc::clone(&handler));
+        let shared = Arc::clone(&shared);
         async move {
-            let response = match extract(&receiver, &request, payload).await {
-                Ok(event) => receiver.call(handler.as_ref(), event).await,
+            let (receiver, handler) = &*shared;
+            let response = match extract(receiver, &request, payload).await {
+                Ok(event) => receiver.call(handler, event).await,
                 Err(unhandled) => unhandled.into_response(),
             };
             to_actix(response)

@@ -277,16 +277,15 @@ where
     S: Clone + Send + Sync + 'static,
     H: Handler,
 {
-    let handler = Arc::new(handler);
+    // One shared pair: one reference count touched per request.
+    let shared = Arc::new((receiver, handler));
     Router::new().route(
         path,
         any(move |request: Request| {
-            let (receiver, handler) = (receiver.clone(), Arc::clone(&handler));
+            let shared = Arc::clone(&shared);
             async move {
-                receiver
-                    .handle(request, handler.as_ref())
-                    .await
-                    .map(Body::from)
+                let (receiver, handler) = &*shared;
+                receiver.handle(request, handler).await.map(Body::from)
             }
         }),
     )

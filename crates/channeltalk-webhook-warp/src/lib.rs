@@ -114,12 +114,12 @@ channeltalk_webhook::adapter::reply_conversions!(WebhookReply);
 /// this filter uses the core's step-by-step way ([`Receiver::begin`], then the core's body
 /// loop over warp's stream wrapped as an `http_body::Body`, then [`Receiver::accept`]).
 pub fn webhook(receiver: Receiver) -> impl Filter<Extract = (Event,), Error = Rejection> + Clone {
-    warp::any()
-        .map(move || receiver.clone())
-        .and(warp::method())
+    warp::method()
         .and(raw_query())
         .and(content_length())
-        .and_then(begin)
+        .and_then(move |method, query, content_length| {
+            std::future::ready(begin(&receiver, method, query, content_length))
+        })
         .untuple_one()
         .and(warp::body::stream())
         .and_then(read)
@@ -143,8 +143,8 @@ fn content_length()
         .unify()
 }
 
-async fn begin(
-    receiver: Receiver,
+fn begin(
+    receiver: &Receiver,
     method: Method,
     query: Option<String>,
     content_length: Option<HeaderValue>,
@@ -153,7 +153,7 @@ async fn begin(
     let collector = receiver
         .begin(method.as_str(), query.as_deref(), declared)
         .map_err(reject)?;
-    Ok((receiver, collector))
+    Ok((receiver.clone(), collector))
 }
 
 async fn read<S, B>(
@@ -182,10 +182,14 @@ pub fn handle<H: Handler>(
     receiver: Receiver,
     handler: H,
 ) -> impl Filter<Extract = (Response<Bytes>,), Error = Rejection> + Clone {
-    let handler = Arc::new(handler);
-    webhook(receiver.clone()).then(move |event: Event| {
-        let (receiver, handler) = (receiver.clone(), Arc::clone(&handler));
-        async move { receiver.call(handler.as_ref(), event).await }
+    // One shared pair: one reference count touched per request.
+    let shared = Arc::new((receiver.clone(), handler));
+    webhook(receiver).then(move |event: Event| {
+        let shared = Arc::clone(&shared);
+        async move {
+            let (receiver, handler) = &*shared;
+            receiver.call(handler, event).await
+        }
     })
 }
 
