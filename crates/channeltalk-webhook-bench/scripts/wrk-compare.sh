@@ -4,7 +4,9 @@
 # separate cores. One run: ROUNDS rounds, each running the three servers of a framework one
 # after the other (each a fresh process), the order rotated between rounds; each server's
 # figures are those of its best round (highest req/s), which is the least disturbed by other
-# work on a shared machine. Every round's figures are printed too.
+# work on a shared machine. Every round's figures are printed too, and a second table gives the
+# median over the rounds of the ratios within each round (the three servers of a round run
+# back to back, so a host that is faster or slower for a few minutes moves all three).
 #
 #   cargo build --release -p echo-actix -p echo-warp -p echo-axum
 #   cargo build --release -p channeltalk-webhook-bench --bins
@@ -81,6 +83,7 @@ best() {
 frameworks=${*:-actix warp axum}
 echo "load before: $(cat /proc/loadavg)"
 : >"$OUT/rounds"
+: >"$OUT/by-round"
 for fw in $frameworks; do
     round=1
     while [ $round -le "$ROUNDS" ]; do
@@ -96,6 +99,7 @@ for fw in $frameworks; do
                 floor) line=$(run "floor-$fw" "handwritten-$fw" floor) ;;
             esac
             echo "$line" >>"$OUT/rounds"
+            echo "$fw $round $who $line" >>"$OUT/by-round"
             echo "round $round: $line (req/s p50 p99 non-2xx server-CPU-us/request)" >&2
         done
         round=$((round + 1))
@@ -112,5 +116,27 @@ for fw in $frameworks; do
         -v cp="$careful_p99" -v s99="$s99" -v c99="$c99" -v bad="$bad" -v cpu="$cpu" 'BEGIN {
         printf "| %s | %.0f | %.0f | %.0f | **%.3f** | **%.3f** | %.3f | %s | %s | **%.3f** | %s | %s |\n",
             fw, s, c, f, s / c, s / f, c / f, sp, cp, s99 / c99, cpu, bad }'
+done
+echo
+echo "Median over the rounds of the ratios within each round:"
+echo
+printf '| framework | rounds | SDK / careful | SDK / floor | p99 SDK / careful | CPU µs/req SDK / careful |\n'
+printf '|---|---|---|---|---|---|\n'
+for fw in $frameworks; do
+    # fw round who label rps p50 p99 bad cpu; p99 in microseconds
+    awk -v fw="$fw" '
+        function us(t) { if (t ~ /us$/) return t + 0; if (t ~ /ms$/) return t * 1000; return t * 1000000 }
+        function median(a, n,   i, j, t) {
+            for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+        $1 == fw { rps[$2, $3] = $5; p99[$2, $3] = us($7); cpu[$2, $3] = $9; if ($2 > rounds) rounds = $2 }
+        END {
+            for (r = 1; r <= rounds; r++) {
+                sc[r] = rps[r, "sdk"] / rps[r, "careful"]; sf[r] = rps[r, "sdk"] / rps[r, "floor"]
+                pc[r] = p99[r, "sdk"] / p99[r, "careful"]; cc[r] = cpu[r, "sdk"] / cpu[r, "careful"]
+            }
+            printf "| %s | %d | **%.3f** | **%.3f** | **%.3f** | %.3f |\n", fw, rounds,
+                median(sc, rounds), median(sf, rounds), median(pc, rounds), median(cc, rounds) }
+    ' "$OUT/by-round"
 done
 echo "load after: $(cat /proc/loadavg)"
