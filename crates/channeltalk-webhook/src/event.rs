@@ -399,7 +399,9 @@ impl Event {
         }
     }
 
-    /// The entity.
+    /// The entity. A message of the usual shape, checked against its model while the body
+    /// was parsed, is built here the first time it is asked for (also by [`Event::message`]),
+    /// once per event.
     pub fn entity(&self) -> &Entity {
         self.inner.entity.get_or_init(|| self.type_entity())
     }

@@ -40,7 +40,8 @@ pub(super) struct Head<'de> {
     pub(super) plain_text: Option<Cow<'de, str>>,
 }
 
-/// Reads a message entity as [`Probe`]. Fails only where the JSON itself is bad.
+/// Reads a message entity as [`Probe`]. Fails where the JSON is bad or the entity is neither
+/// an object nor `null`: the envelope is then read the slow way, which says why.
 pub(super) struct ProbeSeed;
 
 impl<'de> DeserializeSeed<'de> for ProbeSeed {
