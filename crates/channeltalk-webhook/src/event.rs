@@ -277,13 +277,9 @@ impl Event {
         // message probed (see `probe`) and another entity read straight into its typed model.
         // Any error there (schema drift, bad JSON) falls back to the tolerant path, which reads
         // each part raw first and reports the error.
-        let mut fast = read_envelope(text, true).ok();
-        if fast
-            .as_mut()
-            .is_some_and(|envelope| !envelope.locate_probed(text))
-        {
-            fast = None;
-        }
+        let fast = read_envelope(text, true)
+            .ok()
+            .and_then(|mut envelope| envelope.locate_probed(text).then_some(envelope));
         let mut envelope = match fast {
             Some(envelope) => envelope,
             None => read_envelope(text, false).map_err(|error| not_an_event(text, error))?,
@@ -301,8 +297,9 @@ impl Event {
                 entity,
                 head: Some(head),
             }) => (OnceLock::new(), Some(HeldHead::new(head, entity, &body))),
+            // A message the probe located but could not vouch for: typed now.
             Some(EntitySlot::Located { entity, head: None }) => (
-                OnceLock::from(read_entity_text(entity_type.as_ref(), entity)),
+                OnceLock::from(read_typed(&EntityType::Message, entity)),
                 None,
             ),
             Some(EntitySlot::Probed { .. }) | None => (OnceLock::from(Entity::Missing), None),
@@ -639,14 +636,6 @@ fn owned_raw(text: &str) -> Box<RawValue> {
     RawValue::from_string(text.to_owned()).unwrap_or_else(|_| RawValue::NULL.to_owned())
 }
 
-/// The entity `text` of a message that the probe located but did not vouch for, typed now.
-fn read_entity_text(entity_type: Option<&EntityType>, text: &str) -> Entity {
-    match entity_type {
-        Some(kind) => read_typed(kind, text),
-        None => Entity::Missing,
-    }
-}
-
 /// The drift-log kind of an entity of `expected` type that did not fit.
 fn unparsed_kind(expected: &EntityType) -> &'static str {
     match expected {
@@ -659,9 +648,14 @@ fn unparsed_kind(expected: &EntityType) -> &'static str {
 
 /// `part`, a slice of the text of `body`, as a slice of `body` itself (shared, not copied).
 fn slice_of(body: &Bytes, part: &str) -> Option<Bytes> {
+    position_in(body, part).map(|range| body.slice(range))
+}
+
+/// Where `part` lies in `body`, if it is a slice of it.
+fn position_in(body: &[u8], part: &str) -> Option<std::ops::Range<usize>> {
     let start = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
     let end = start.checked_add(part.len())?;
-    (end <= body.len()).then(|| body.slice(start..end))
+    (end <= body.len()).then_some(start..end)
 }
 
 fn read_refers(text: &str) -> TypedEntries {
@@ -847,6 +841,17 @@ impl<'a> Envelope<'a> {
         self.entity.is_some()
     }
 
+    /// Records what follows a probed entity, the first time something does.
+    fn settle_next(&mut self, what: Next) {
+        if let Some(EntitySlot::Probed {
+            next: next @ Next::Pending,
+            ..
+        }) = &mut self.entity
+        {
+            *next = what;
+        }
+    }
+
     /// Recognises the envelope from its `type` and `event` so far: read once, and again only
     /// when a repeated `type` or `event` has replaced one of them since.
     fn recognise(&mut self) -> &recognise::Recognised {
@@ -897,14 +902,10 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
             recognised: None,
         };
         while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
-            if let Some(EntitySlot::Probed { next, .. }) = &mut envelope.entity {
-                if let Next::Pending = next {
-                    *next = match &key {
-                        Cow::Borrowed(name) => Next::Key(name.as_ptr() as usize),
-                        Cow::Owned(_) => Next::Unknown,
-                    };
-                }
-            }
+            envelope.settle_next(match &key {
+                Cow::Borrowed(name) => Next::Key(name.as_ptr() as usize),
+                Cow::Owned(_) => Next::Unknown,
+            });
             match key.as_ref() {
                 "event" => envelope.event = Some(access.next_value()?),
                 "type" => envelope.kind = Some(access.next_value()?),
@@ -925,13 +926,6 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
                             next: Next::Pending,
                             probe: access.next_value_seed(ProbeSeed)?,
                         },
-                        (Some(kind @ EntityType::Message), None) => {
-                            let message: Option<Box<Message>> = access.next_value()?;
-                            EntitySlot::Typed(
-                                kind,
-                                message.map_or(Entity::Missing, Entity::Message),
-                            )
-                        }
                         (Some(kind @ EntityType::UserChat), _) => {
                             let chat: Option<Box<UserChat>> = access.next_value()?;
                             EntitySlot::Typed(kind, chat.map_or(Entity::Missing, Entity::UserChat))
@@ -949,11 +943,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
                 }
             }
         }
-        if let Some(EntitySlot::Probed { next, .. }) = &mut envelope.entity {
-            if let Next::Pending = next {
-                *next = Next::End;
-            }
-        }
+        envelope.settle_next(Next::End);
         // A `type` or `event` after the entity that changes what it is: let the tolerant path
         // decide.
         // (Recognised once more only if a repeated `type` or `event` came after the entity.)

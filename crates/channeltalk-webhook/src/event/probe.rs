@@ -301,13 +301,12 @@ pub(super) enum Piece {
 
 impl Piece {
     fn new(text: Cow<'_, str>, body: &[u8]) -> Self {
-        let start = (text.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
-        match text {
-            Cow::Borrowed(slice) if start <= body.len() && slice.len() <= body.len() - start => {
-                Piece::InBody(start..start + slice.len())
+        if let Cow::Borrowed(slice) = text {
+            if let Some(range) = super::position_in(body, slice) {
+                return Piece::InBody(range);
             }
-            text => Piece::Owned(text.into_owned().into_boxed_str()),
         }
+        Piece::Owned(text.into_owned().into_boxed_str())
     }
 
     /// The string, given the body it was taken from.

@@ -249,3 +249,14 @@ proptest! {
         check(&format!(r#"{{"event":"push","type":"message","entity":{}}}"#, value["entity"]));
     }
 }
+
+#[test]
+fn an_entity_key_with_escapes_is_read_the_raw_way_to_the_same_message() {
+    let plain = message_with("plainText", Some(json!("hi")));
+    let escaped = plain.replace(r#""entity":"#, r#""\u0065ntity":"#);
+    assert_ne!(plain, escaped);
+    let (plain, escaped) = (Event::parse(plain).unwrap(), Event::parse(escaped).unwrap());
+    assert!(plain.inner.head.is_some() && escaped.inner.head.is_none());
+    assert_eq!(escaped.message(), plain.message());
+    assert_eq!(escaped.text().as_deref(), Some("hi"));
+}
