@@ -11,8 +11,10 @@
 //! `warn`, rate-limited, so that a bot gone quiet after a payload change says why.
 
 mod drift;
+mod envelope;
 mod probe;
 mod recognise;
+mod scan;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -26,8 +28,8 @@ use serde_json::value::RawValue;
 
 use crate::model::serde_util::Key;
 use crate::model::{Action, Bot, EntityType, Group, Manager, Message, Scope, User, UserChat};
-use probe::{HeldHead, Probe, ProbeSeed};
-use recognise::recognise;
+use envelope::EntitySlot;
+use probe::HeldHead;
 
 /// A body that cannot be a Channel event. Answered with `400 Bad Request`.
 #[derive(Debug, thiserror::Error)]
@@ -273,17 +275,7 @@ impl Event {
             valid_up_to: error.valid_up_to(),
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        // Fast path: one pass, when `type` comes before the entity (as Channel sends it) a
-        // message probed (see `probe`) and another entity read straight into its typed model.
-        // Any error there (schema drift, bad JSON) falls back to the tolerant path, which reads
-        // each part raw first and reports the error.
-        let fast = read_envelope(text, true)
-            .ok()
-            .and_then(|mut envelope| envelope.locate_probed(text).then_some(envelope));
-        let mut envelope = match fast {
-            Some(envelope) => envelope,
-            None => read_envelope(text, false).map_err(|error| not_an_event(text, error))?,
-        };
+        let mut envelope = envelope::read(text).map_err(|error| not_an_event(text, error))?;
         let action = envelope.event.and_then(read_string);
         let recognised = envelope.recognise().clone();
         let entity_type = recognised.entity_type;
@@ -293,21 +285,21 @@ impl Event {
                 OnceLock::from(read_entity(entity_type.as_ref(), Some(raw))),
                 None,
             ),
-            Some(EntitySlot::Located {
+            Some(EntitySlot::Probed {
                 entity,
                 head: Some(head),
             }) => (OnceLock::new(), Some(HeldHead::new(head, entity, &body))),
-            // A message the probe located but could not vouch for: typed now.
-            Some(EntitySlot::Located { entity, head: None }) => (
+            // A message the probe could not vouch for: typed now.
+            Some(EntitySlot::Probed { entity, head: None }) => (
                 OnceLock::from(read_typed(&EntityType::Message, entity)),
                 None,
             ),
-            Some(EntitySlot::Probed { .. }) | None => (OnceLock::from(Entity::Missing), None),
+            None => (OnceLock::from(Entity::Missing), None),
         };
         // `refers` is kept as a slice of the body (no copy), typed when first asked for.
         let refers = envelope
             .refers
-            .and_then(|raw| slice_of(&body, raw.get()))
+            .and_then(|raw| slice_of(&body, raw))
             .map(Refers::from_source)
             .unwrap_or_default();
         Ok(Event {
@@ -542,27 +534,17 @@ fn not_an_event(text: &str, error: serde_json::Error) -> ParseError {
     }
 }
 
-/// A string value, borrowed when it holds no escape; `None` when it is not a string.
-fn read_string(raw: &RawValue) -> Option<Key<'_>> {
-    let text = raw.get();
+/// The JSON value `raw` as a string, borrowed when it holds no escape; `None` when it is not
+/// a string.
+fn read_string(raw: &str) -> Option<Key<'_>> {
     // A JSON string without escapes is its text between the quotes.
-    match text
+    match raw
         .strip_prefix('"')
         .and_then(|text| text.strip_suffix('"'))
     {
         Some(inner) if !inner.contains('\\') => Some(Key(Cow::Borrowed(inner))),
-        _ => serde_json::from_str::<Key<'_>>(text).ok(),
+        _ => serde_json::from_str::<Key<'_>>(raw).ok(),
     }
-}
-
-/// Recognises the envelope from the raw `type` and `event`.
-fn recognise_raw(kind: Option<&RawValue>, event: Option<&RawValue>) -> recognise::Recognised {
-    let kind = kind.and_then(read_string);
-    let event = event.and_then(read_string);
-    recognise(
-        kind.as_ref().map(|k| k.0.as_ref()),
-        event.as_ref().map(|e| e.0.as_ref()),
-    )
 }
 
 /// The last value of the key `name` in the JSON object `object` (last wins, as in JSON).
@@ -578,26 +560,28 @@ fn last_field<'a>(object: &'a str, name: &str) -> Option<&'a RawValue> {
 /// Whether the JSON object `entity` has `"personType": "bot"` (any letter case).
 fn person_type_is_bot(entity: &str) -> bool {
     last_field(entity, "personType")
+        .map(RawValue::get)
         .and_then(read_string)
         .is_some_and(|Key(person)| person.eq_ignore_ascii_case("bot"))
 }
 
-fn read_entity(entity_type: Option<&EntityType>, raw: Option<&RawValue>) -> Entity {
-    let Some(raw) = raw.filter(|raw| raw.get() != "null") else {
+/// The entity `raw` (its JSON text) of `entity_type`, typed now.
+fn read_entity(entity_type: Option<&EntityType>, raw: Option<&str>) -> Entity {
+    let Some(raw) = raw.filter(|raw| *raw != "null") else {
         return Entity::Missing;
     };
     match entity_type {
         Some(kind @ (EntityType::Message | EntityType::UserChat | EntityType::User)) => {
-            read_typed(kind, raw.get())
+            read_typed(kind, raw)
         }
         Some(EntityType::Other(kind)) => {
             let shown: String = kind.chars().take(64).collect();
             drift::warn("other entity", &format!("type {shown:?} is not modelled"));
-            Entity::Other(raw.to_owned())
+            Entity::Other(owned_raw(raw))
         }
         None => {
             drift::warn("other entity", "the envelope names no type");
-            Entity::Other(raw.to_owned())
+            Entity::Other(owned_raw(raw))
         }
     }
 }
@@ -747,221 +731,6 @@ impl<'de> Deserialize<'de> for ObjectEntries<'de> {
             }
         }
         deserializer.deserialize_map(EntriesVisitor)
-    }
-}
-
-fn read_envelope(text: &str, typed: bool) -> Result<Envelope<'_>, serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let envelope =
-        serde::de::DeserializeSeed::deserialize(EnvelopeSeed { typed }, &mut deserializer)?;
-    deserializer.end()?;
-    Ok(envelope)
-}
-
-/// The entity as read by the envelope pass.
-enum EntitySlot<'a> {
-    /// Left raw: its type was not known yet (or the tolerant path).
-    Raw(&'a RawValue),
-    /// Read straight into its typed model (fast path), for the type announced before it.
-    Typed(EntityType, Entity),
-    /// A message object probed (fast path): the address where its key's name ended, what
-    /// follows it, and what the probe found.
-    Probed {
-        after_key: usize,
-        next: Next,
-        probe: Probe<'a>,
-    },
-    /// A probed message, its text found in the body ([`Envelope::locate_probed`]).
-    Located {
-        entity: &'a str,
-        head: Option<probe::Head<'a>>,
-    },
-}
-
-/// What follows a probed entity in the envelope: where its text ends is found from there.
-#[derive(Clone, Copy)]
-enum Next {
-    /// Not known yet (the envelope is being read).
-    Pending,
-    /// A key, whose name starts at this address.
-    Key(usize),
-    /// The envelope's end: the entity is its last value.
-    End,
-    /// A key with escapes in its name: no address to start from.
-    Unknown,
-}
-
-/// The envelope. On the tolerant path every part is left raw until its type is known; on the
-/// fast path a known entity type announced before the entity is read typed. Repeated keys:
-/// last wins.
-struct Envelope<'a> {
-    event: Option<&'a RawValue>,
-    kind: Option<&'a RawValue>,
-    entity: Option<EntitySlot<'a>>,
-    refers: Option<&'a RawValue>,
-    /// The last recognition of `type` and `event`, with the values it was made from.
-    recognised: Option<Recognition<'a>>,
-}
-
-/// What `type` and `event` said, and the values that said it.
-struct Recognition<'a> {
-    kind: Option<&'a RawValue>,
-    event: Option<&'a RawValue>,
-    result: recognise::Recognised,
-}
-
-impl<'a> Envelope<'a> {
-    /// Finds the text of a probed message in `text` (the body the envelope was read from);
-    /// `false` if it cannot be found, and the envelope must be read the slow way.
-    fn locate_probed(&mut self, text: &'a str) -> bool {
-        let Some(EntitySlot::Probed {
-            after_key,
-            next,
-            probe,
-        }) = self
-            .entity
-            .take_if(|slot| matches!(slot, EntitySlot::Probed { .. }))
-        else {
-            return true;
-        };
-        let located = match probe {
-            Probe::Null => Some(EntitySlot::Typed(EntityType::Message, Entity::Missing)),
-            Probe::Object(head) => {
-                let next_key = match next {
-                    Next::Key(address) => Some(address),
-                    Next::End => None,
-                    Next::Pending | Next::Unknown => return false,
-                };
-                probe::entity_range(text, after_key, next_key)
-                    .and_then(|range| text.get(range))
-                    .map(|entity| EntitySlot::Located { entity, head })
-            }
-        };
-        self.entity = located;
-        self.entity.is_some()
-    }
-
-    /// Records what follows a probed entity, the first time something does.
-    fn settle_next(&mut self, what: Next) {
-        if let Some(EntitySlot::Probed {
-            next: next @ Next::Pending,
-            ..
-        }) = &mut self.entity
-        {
-            *next = what;
-        }
-    }
-
-    /// Recognises the envelope from its `type` and `event` so far: read once, and again only
-    /// when a repeated `type` or `event` has replaced one of them since.
-    fn recognise(&mut self) -> &recognise::Recognised {
-        fn same(a: Option<&RawValue>, b: Option<&RawValue>) -> bool {
-            match (a, b) {
-                (None, None) => true,
-                (Some(a), Some(b)) => std::ptr::eq(a, b),
-                _ => false,
-            }
-        }
-        let (kind, event) = (self.kind, self.event);
-        if !matches!(&self.recognised, Some(r) if same(r.kind, kind) && same(r.event, event)) {
-            self.recognised = None;
-        }
-        &self
-            .recognised
-            .get_or_insert_with(|| Recognition {
-                kind,
-                event,
-                result: recognise_raw(kind, event),
-            })
-            .result
-    }
-}
-
-struct EnvelopeSeed {
-    typed: bool,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for EnvelopeSeed {
-    type Value = Envelope<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for EnvelopeSeed {
-    type Value = Envelope<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Channel event (a JSON object)")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        let mut envelope = Envelope {
-            event: None,
-            kind: None,
-            entity: None,
-            refers: None,
-            recognised: None,
-        };
-        while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
-            envelope.settle_next(match &key {
-                Cow::Borrowed(name) => Next::Key(name.as_ptr() as usize),
-                Cow::Owned(_) => Next::Unknown,
-            });
-            match key.as_ref() {
-                "event" => envelope.event = Some(access.next_value()?),
-                "type" => envelope.kind = Some(access.next_value()?),
-                "refers" => envelope.refers = Some(access.next_value()?),
-                "entity" => {
-                    let after_key = match &key {
-                        Cow::Borrowed(name) => Some(name.as_ptr() as usize + name.len()),
-                        Cow::Owned(_) => None,
-                    };
-                    let announced = if self.typed {
-                        envelope.recognise().entity_type.clone()
-                    } else {
-                        None
-                    };
-                    let entity = match (announced, after_key) {
-                        (Some(EntityType::Message), Some(after_key)) => EntitySlot::Probed {
-                            after_key,
-                            next: Next::Pending,
-                            probe: access.next_value_seed(ProbeSeed)?,
-                        },
-                        (Some(kind @ EntityType::UserChat), _) => {
-                            let chat: Option<Box<UserChat>> = access.next_value()?;
-                            EntitySlot::Typed(kind, chat.map_or(Entity::Missing, Entity::UserChat))
-                        }
-                        (Some(kind @ EntityType::User), _) => {
-                            let user: Option<Box<User>> = access.next_value()?;
-                            EntitySlot::Typed(kind, user.map_or(Entity::Missing, Entity::User))
-                        }
-                        _ => EntitySlot::Raw(access.next_value()?),
-                    };
-                    envelope.entity = Some(entity);
-                }
-                _ => {
-                    access.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        envelope.settle_next(Next::End);
-        // A `type` or `event` after the entity that changes what it is: let the tolerant path
-        // decide.
-        // (Recognised once more only if a repeated `type` or `event` came after the entity.)
-        let last = envelope.recognise().entity_type.clone();
-        let probed_kind = EntityType::Message;
-        let typed_kind = match &envelope.entity {
-            Some(EntitySlot::Typed(kind, _)) => Some(kind),
-            Some(EntitySlot::Probed { .. }) => Some(&probed_kind),
-            _ => None,
-        };
-        if let Some(kind) = typed_kind {
-            if last.as_ref() != Some(kind) {
-                return Err(serde::de::Error::custom(
-                    "the entity type changed after the entity",
-                ));
-            }
-        }
-        Ok(envelope)
     }
 }
 

@@ -19,7 +19,7 @@ use std::fmt;
 use std::ops::Range;
 
 use serde::Deserialize;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::model::serde_util::Key;
 
@@ -40,18 +40,17 @@ pub(super) struct Head<'de> {
     pub(super) plain_text: Option<Cow<'de, str>>,
 }
 
-/// Reads a message entity as [`Probe`]. Fails where the JSON is bad or the entity is neither
-/// an object nor `null`: the envelope is then read the slow way, which says why.
-pub(super) struct ProbeSeed;
-
-impl<'de> DeserializeSeed<'de> for ProbeSeed {
-    type Value = Probe<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_option(self)
+/// Reads a message entity. Fails where the JSON is bad or the entity is neither an object
+/// nor `null`: the envelope is then read the tolerant way, which says why.
+impl<'de> Deserialize<'de> for Probe<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_option(ProbeVisitor)
     }
 }
 
-impl<'de> Visitor<'de> for ProbeSeed {
+struct ProbeVisitor;
+
+impl<'de> Visitor<'de> for ProbeVisitor {
     type Value = Probe<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -193,9 +192,8 @@ fn known(key: &str) -> Option<(u32, Shape)> {
 
 /// Any JSON value that a `serde_json::Value` can hold, read without building it: strings
 /// decoded (a lone surrogate escape fails, as it fails `Value`), numbers computed (one beyond
-/// `f64` fails), nesting counted (from the envelope, so deeper than when the entity is typed
-/// on its own: the probe fails first, never the other way round). What it is, as far as the
-/// probe needs to know.
+/// `f64` fails), nesting counted from the entity, as serde_json counts it when the entity is
+/// typed on its own. What it is, as far as the probe needs to know.
 ///
 /// The message's lists and JSON fields are typed tolerantly (an entry that does not fit its
 /// model is kept as a `Value`), so such a value is all they need to be certain to type.
@@ -319,64 +317,6 @@ impl Piece {
             Piece::Owned(text) => text,
         }
     }
-}
-
-/// The entity's JSON text in `text`: from the `{` after the `"entity"` key (whose name ends
-/// at address `after_key`) to the `}` before the envelope's next key (whose name starts at
-/// address `next_key`), or before the envelope's own `}` when the entity is its last value.
-/// `None` if the text around them is not what it must be (then the caller reads the envelope
-/// the slow way).
-pub(super) fn entity_range(
-    text: &str,
-    after_key: usize,
-    next_key: Option<usize>,
-) -> Option<Range<usize>> {
-    let bytes = text.as_bytes();
-    let base = text.as_ptr() as usize;
-    let position = |address: usize| address.checked_sub(base).filter(|&i| i <= bytes.len());
-    // After the key's name: `"`, whitespace, `:`, whitespace, the object's `{`.
-    let colon = after(bytes, position(after_key)?, b'"')?;
-    let start = skip_whitespace(bytes, after(bytes, skip_whitespace(bytes, colon), b':')?);
-    // Before what follows: whitespace, `,`, whitespace and the next key's `"`; or whitespace
-    // and the envelope's `}`.
-    let follows = match next_key {
-        Some(next_key) => {
-            let quote = before(bytes, position(next_key)?, b'"')?;
-            before(bytes, skip_whitespace_back(bytes, quote), b',')?
-        }
-        None => before(bytes, skip_whitespace_back(bytes, bytes.len()), b'}')?,
-    };
-    let end = skip_whitespace_back(bytes, follows);
-    let object = bytes.get(start..end)?;
-    (object.first() == Some(&b'{') && object.last() == Some(&b'}') && object.len() >= 2)
-        .then_some(start..end)
-}
-
-fn is_whitespace(byte: &u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-/// The index after `expected` at `at`.
-fn after(bytes: &[u8], at: usize, expected: u8) -> Option<usize> {
-    (bytes.get(at) == Some(&expected)).then_some(at + 1)
-}
-
-/// The index of `expected` just before `at`.
-fn before(bytes: &[u8], at: usize, expected: u8) -> Option<usize> {
-    let at = at.checked_sub(1)?;
-    (bytes.get(at) == Some(&expected)).then_some(at)
-}
-
-fn skip_whitespace(bytes: &[u8], at: usize) -> usize {
-    at + bytes.get(at..).map_or(0, |rest| {
-        rest.iter().take_while(|b| is_whitespace(b)).count()
-    })
-}
-
-fn skip_whitespace_back(bytes: &[u8], at: usize) -> usize {
-    at - bytes.get(..at).map_or(0, |rest| {
-        rest.iter().rev().take_while(|b| is_whitespace(b)).count()
-    })
 }
 
 #[cfg(test)]

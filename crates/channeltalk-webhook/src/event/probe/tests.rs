@@ -178,6 +178,20 @@ fn the_located_entity_is_exact_whatever_the_spacing() {
     assert!(check(&format!("\u{feff}{body}")));
 }
 
+#[test]
+fn keeps_the_promise_at_serde_json_s_nesting_limit() {
+    let vouched: Vec<bool> = (120..132)
+        .map(|depth| {
+            let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            check(
+                &message_with("id", Some(json!("m1")))
+                    .replace(r#""id":"m1""#, &format!(r#""id":"m1","marketing":{deep}"#)),
+            )
+        })
+        .collect();
+    assert!(vouched[0] && !vouched[vouched.len() - 1], "{vouched:?}");
+}
+
 /// Values a field may hold in the property test.
 fn any_value() -> impl Strategy<Value = serde_json::Value> {
     prop_oneof![

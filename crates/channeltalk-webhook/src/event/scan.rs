@@ -1,0 +1,357 @@
+//! Where a JSON value ends, checked the way serde_json checks a value it skips, without
+//! building anything.
+//!
+//! The envelope pass reads the parts of a delivery it needs (`event`, `type`, the entity)
+//! and only has to step over the rest: `refers`, usually half the body or more, and any key
+//! Channel adds. serde_json's own skipping (`IgnoredAny`, `RawValue`) goes through its
+//! general reader, about 17 instructions a byte on a typical delivery; this one is a tight
+//! loop over the bytes, a little over half of that.
+//!
+//! It checks what serde_json checks when it skips a value: strings (no control character,
+//! valid escapes), numbers (JSON's grammar), literals, commas, colons, string keys, closing
+//! brackets. It accepts no text serde_json refuses (a property test holds it to that); it may
+//! refuse what serde_json accepts (nesting deeper than [`MAX_DEPTH`]), and then the caller
+//! reads the body the serde way.
+
+/// Most containers open at once (an empty one aside) that a value stepped over may have;
+/// deeper values are left to serde_json.
+pub(super) const MAX_DEPTH: u32 = 64;
+
+/// The index of the first byte at or after `at` that is not JSON whitespace.
+#[inline]
+pub(super) fn whitespace(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\t' | b'\r') = bytes.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// The string whose opening quote is just before `at`: the index after its closing quote,
+/// and whether it has escapes. `None` if it is not a valid JSON string.
+#[inline(always)]
+pub(super) fn string(bytes: &[u8], mut at: usize) -> Option<(usize, bool)> {
+    let mut escaped = false;
+    loop {
+        at = plain_run(bytes, at);
+        let byte = *bytes.get(at)?;
+        at += 1;
+        match byte {
+            b'"' => return Some((at, escaped)),
+            b'\\' => {
+                escaped = true;
+                match *bytes.get(at)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at += 1,
+                    // Any four hex digits: serde_json checks surrogates only when it decodes.
+                    b'u' if bytes.get(at + 1..at + 5)?.iter().all(u8::is_ascii_hexdigit) => at += 5,
+                    _ => return None,
+                }
+            }
+            // A control character.
+            _ => return None,
+        }
+    }
+}
+
+/// The index of the first quote, backslash or control character at or after `at`, eight
+/// bytes at a time (the end of `bytes` if there is none).
+#[inline(always)]
+fn plain_run(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        // The high bit of each byte that is a quote, a backslash or below 0x20 (exact for
+        // the lowest such byte, which is all that is read).
+        let found = (quote.wrapping_sub(ONES) & !quote
+            | backslash.wrapping_sub(ONES) & !backslash
+            | word.wrapping_sub(ONES * 0x20) & !word)
+            & HIGH;
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while let Some(&byte) = bytes.get(at) {
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
+
+fn digits(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b'0'..=b'9') = bytes.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// The number starting at `at`: the index after it.
+fn number(bytes: &[u8], mut at: usize) -> Option<usize> {
+    if bytes.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    at = match bytes.get(at) {
+        Some(b'0') => at + 1,
+        Some(b'1'..=b'9') => digits(bytes, at + 1),
+        _ => return None,
+    };
+    if bytes.get(at) == Some(&b'.') {
+        let end = digits(bytes, at + 1);
+        if end == at + 1 {
+            return None;
+        }
+        at = end;
+    }
+    if let Some(b'e' | b'E') = bytes.get(at) {
+        at += 1;
+        if let Some(b'+' | b'-') = bytes.get(at) {
+            at += 1;
+        }
+        let end = digits(bytes, at);
+        if end == at {
+            return None;
+        }
+        at = end;
+    }
+    // Only a leading zero can be followed by a digit here, which JSON refuses.
+    match bytes.get(at) {
+        Some(b'0'..=b'9') => None,
+        _ => Some(at),
+    }
+}
+
+/// An object's key at `at` (after `{` or `,` and whitespace) and its colon: the index of
+/// the value.
+fn key(bytes: &[u8], at: usize) -> Option<usize> {
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let (end, _) = string(bytes, at + 1)?;
+    let colon = whitespace(bytes, end);
+    if bytes.get(colon) != Some(&b':') {
+        return None;
+    }
+    Some(whitespace(bytes, colon + 1))
+}
+
+/// The JSON value starting at `at` (no whitespace before it): the index after it. `None`
+/// if it is not valid JSON, or nests deeper than [`MAX_DEPTH`].
+pub(super) fn value(bytes: &[u8], mut at: usize) -> Option<usize> {
+    // One bit per open container, the innermost lowest: 1 for an object, 0 for a list.
+    let mut open: u64 = 0;
+    let mut depth = 0_u32;
+    loop {
+        at = match *bytes.get(at)? {
+            b'"' => string(bytes, at + 1)?.0,
+            container @ (b'{' | b'[') => {
+                let object = container == b'{';
+                let inside = whitespace(bytes, at + 1);
+                // `}` is `{` + 2, as `]` is `[` + 2.
+                if bytes.get(inside) == Some(&(container + 2)) {
+                    inside + 1
+                } else {
+                    if depth == MAX_DEPTH {
+                        return None;
+                    }
+                    open = open << 1 | u64::from(object);
+                    depth += 1;
+                    at = if object { key(bytes, inside)? } else { inside };
+                    continue;
+                }
+            }
+            b't' if bytes.get(at..at + 4) == Some(b"true") => at + 4,
+            b'f' if bytes.get(at..at + 5) == Some(b"false") => at + 5,
+            b'n' if bytes.get(at..at + 4) == Some(b"null") => at + 4,
+            _ => number(bytes, at)?,
+        };
+        // After a value: a comma and the next value, or the ends of containers.
+        loop {
+            if depth == 0 {
+                return Some(at);
+            }
+            let object = open & 1 == 1;
+            at = whitespace(bytes, at);
+            match *bytes.get(at)? {
+                b',' => {
+                    let next = whitespace(bytes, at + 1);
+                    at = if object { key(bytes, next)? } else { next };
+                    break;
+                }
+                b'}' if object => {}
+                b']' if !object => {}
+                _ => return None,
+            }
+            at += 1;
+            open >>= 1;
+            depth -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::value::RawValue;
+
+    use super::*;
+
+    /// What serde_json makes of `text` as one value with whitespace around it: the value's
+    /// text, or `None` when it refuses it.
+    fn serde_value(text: &str) -> Option<&str> {
+        serde_json::from_str::<&RawValue>(text)
+            .ok()
+            .map(RawValue::get)
+    }
+
+    /// The same, as this module reads it.
+    fn scanned(text: &str) -> Option<&str> {
+        let bytes = text.as_bytes();
+        let start = whitespace(bytes, 0);
+        let end = value(bytes, start)?;
+        (whitespace(bytes, end) == bytes.len()).then(|| &text[start..end])
+    }
+
+    #[test]
+    fn steps_over_what_serde_json_steps_over() {
+        for text in [
+            "0",
+            "-0",
+            "-12.5e+3",
+            "1E9",
+            "0.0",
+            r#""""#,
+            r#""a\"b\\c\/\b\f\n\r\t\u00e9\uD800 ü 😀""#,
+            "true",
+            "false",
+            "null",
+            "[]",
+            "{}",
+            " [ 1 , [ ] , { } , { \"a\" : [ null ] } ] ",
+            r#"{"manager":{"id":"1","score":0.0,"ids":["1","2"],"on":true,"x":null}}"#,
+            "\"a long string, long enough for the eight-byte steps to matter\"",
+        ] {
+            assert_eq!(scanned(text), serde_value(text), "{text}");
+            assert!(scanned(text).is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_serde_json_refuses() {
+        for text in [
+            "",
+            "01",
+            "-",
+            "1.",
+            ".5",
+            "1e",
+            "1e+",
+            "+1",
+            "--1",
+            "tru",
+            "nul",
+            "True",
+            "[1,]",
+            "[,1]",
+            "{,}",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{a:1}",
+            "{\"a\":1,}",
+            "[1 2]",
+            "[",
+            "{",
+            "\"",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\\u12g4\"",
+            "\"a\nb\"",
+            "\"\u{1f}\"",
+            "]",
+            "}",
+            "[}",
+            "{]",
+            "1 2",
+        ] {
+            assert_eq!(scanned(text), None, "{text:?}");
+            assert_eq!(serde_value(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn leaves_deep_nesting_to_serde_json() {
+        let depth = MAX_DEPTH as usize;
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        // The innermost `[]` is empty.
+        assert!(scanned(&deep(depth + 1)).is_some());
+        assert!(scanned(&deep(depth + 2)).is_none());
+        assert!(serde_value(&deep(depth + 2)).is_some());
+    }
+
+    /// JSON-ish text: valid values, then bytes changed, dropped or added at random.
+    fn jsonish() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("0".to_owned()),
+            Just("-1.5e3".to_owned()),
+            Just("1600158433443".to_owned()),
+            Just("true".to_owned()),
+            Just("null".to_owned()),
+            "\"([a-z \\\\\"/éü😀]|\\\\u[0-9a-fA-F]{4}|\\\\[nt]){0,12}\"",
+        ];
+        let value = leaf.prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|items| format!("[{}]", items.join(" , "))),
+                proptest::collection::vec(("[a-z]{0,3}", inner), 0..4).prop_map(|entries| {
+                    let entries: Vec<String> = entries
+                        .into_iter()
+                        .map(|(key, value)| format!("\"{key}\":\n{value}"))
+                        .collect();
+                    format!("{{{}}}", entries.join(","))
+                }),
+            ]
+        });
+        let edit = (
+            any::<prop::sample::Index>(),
+            0..3_u8,
+            "[-0-9.eE+\"\\\\{}\\[\\]:, a\t\u{1}]",
+        );
+        (value, proptest::collection::vec(edit, 0..3)).prop_map(|(mut text, edits)| {
+            for (at, kind, with) in edits {
+                let boundaries: Vec<usize> = (0..=text.len())
+                    .filter(|&i| text.is_char_boundary(i))
+                    .collect();
+                let at = boundaries[at.index(boundaries.len())];
+                let next = boundaries.iter().copied().find(|&i| i > at).unwrap_or(at);
+                match kind {
+                    0 => text.insert_str(at, &with),
+                    1 => text.replace_range(at..next, ""),
+                    _ => text.replace_range(at..next, &with),
+                }
+            }
+            text
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Never accepts what serde_json refuses, and steps over exactly the same text.
+        #[test]
+        fn agrees_with_serde_json(text in jsonish()) {
+            let ours = scanned(&text);
+            let theirs = serde_value(&text);
+            if ours.is_some() {
+                prop_assert_eq!(ours, theirs, "{:?}", text);
+            } else {
+                // Refused only what serde_json refuses (nothing here nests past the limit).
+                prop_assert_eq!(theirs, None, "{:?}", text);
+            }
+        }
+    }
+}
