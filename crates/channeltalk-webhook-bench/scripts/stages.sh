@@ -29,7 +29,7 @@ until curl -s -o /dev/null "http://127.0.0.1:$PORT/"; do
 done
 wrk -t1 -c4 -d3s -s "$HERE/post-message.lua" "http://127.0.0.1:$PORT" >/dev/null
 callgrind_control -z $pid >/dev/null 2>&1
-wrk -t1 -c4 -d"${SECONDS_MEASURED}s" -s "$HERE/post-message.lua" "http://127.0.0.1:$PORT" >"$OUT/wrk"
+wrk -t1 -c${CONNECTIONS:-4} -d"${SECONDS_MEASURED}s" -s "$HERE/post-message.lua" "http://127.0.0.1:$PORT" >"$OUT/wrk"
 callgrind_control -d $pid >/dev/null 2>&1
 sleep 1
 kill $pid; wait $pid 2>/dev/null || true
