@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::probe::{Head, Probe};
+use super::probe::{self, Head, Probe};
 use super::{Entity, read_string, recognise, scan};
 use crate::model::serde_util::Key;
 use crate::model::{EntityType, User, UserChat};
@@ -90,7 +90,7 @@ impl<'a> Envelope<'a> {
         let rest = text.get(start..)?;
         let (slot, length) = match self.recognise().entity_type.clone() {
             Some(EntityType::Message) => {
-                let (probe, length) = first_value::<Probe<'a>>(rest)?;
+                let (probe, length) = probe::read(rest)?;
                 let slot = match probe {
                     Probe::Null => EntitySlot::Typed(EntityType::Message, Entity::Missing),
                     Probe::Object(head) => EntitySlot::Probed {
@@ -111,7 +111,7 @@ impl<'a> Envelope<'a> {
                 (EntitySlot::Typed(kind, entity), length)
             }
             _ => {
-                let length = scan::value(rest.as_bytes(), 0)?;
+                let (length, _) = scan::value(rest.as_bytes(), 0)?;
                 (EntitySlot::Raw(rest.get(..length)?), length)
             }
         };
@@ -163,8 +163,8 @@ fn read_fast(text: &str) -> Option<Envelope<'_>> {
             if bytes.get(at) != Some(&b'"') {
                 return None;
             }
-            let (key_end, escaped) = scan::string(bytes, at + 1)?;
-            if escaped {
+            let (key_end, escapes) = scan::string(bytes, at + 1)?;
+            if escapes != scan::Escapes::None {
                 return None;
             }
             let key = text.get(at + 1..key_end - 1)?;
@@ -175,7 +175,7 @@ fn read_fast(text: &str) -> Option<Envelope<'_>> {
             let start = scan::whitespace(bytes, colon + 1);
             let end = match key {
                 "entity" => envelope.read_entity(text, start)?,
-                _ => scan::value(bytes, start)?,
+                _ => scan::value(bytes, start)?.0,
             };
             match key {
                 "event" => envelope.event = Some(text.get(start..end)?),

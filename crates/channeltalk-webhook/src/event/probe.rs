@@ -13,6 +13,12 @@
 //! repeated, every required field is present. Otherwise (schema drift, a repeated or missing
 //! field) the message has no head and is typed at once, which says why it does not fit. So the
 //! probe changes when a message is typed, never what it is typed to.
+//!
+//! The probe has two readings of the same rules. [`read`] first walks the entity with the
+//! [scanner](super::scan), which settles the usual message (keys and known strings without
+//! escapes, every known field of its shape, none repeated or missing) without serde; anything
+//! else goes to the serde reading (`Probe`'s `Deserialize`), which decodes escapes and says
+//! what does not fit. A property test holds the two to the same answer.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -21,6 +27,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::scan::{self, Escapes};
 use crate::model::serde_util::Key;
 
 /// What the probe found in a message entity.
@@ -38,6 +45,75 @@ pub(super) struct Head<'de> {
     pub(super) chat_type: Cow<'de, str>,
     pub(super) person_type: Cow<'de, str>,
     pub(super) plain_text: Option<Cow<'de, str>>,
+}
+
+/// Probes the message entity at the start of `text`: what the probe found, and the length of
+/// the entity's text. `None` where the JSON is bad or the entity is neither an object nor
+/// `null`: the envelope is then read the tolerant way, which says why.
+pub(super) fn read(text: &str) -> Option<(Probe<'_>, usize)> {
+    read_plain(text).or_else(|| {
+        let mut values = serde_json::Deserializer::from_str(text).into_iter::<Probe<'_>>();
+        let probe = values.next()?.ok()?;
+        Some((probe, values.byte_offset()))
+    })
+}
+
+/// The scanner's reading: the usual message, vouched for, or `None` for anything else (then
+/// the serde reading decides).
+fn read_plain(text: &str) -> Option<(Probe<'_>, usize)> {
+    let bytes = text.as_bytes();
+    if bytes.first() != Some(&b'{') {
+        return None;
+    }
+    let mut seen = 0_u32;
+    let (mut id, mut chat_type, mut person_type, mut plain_text) = (None, None, None, None);
+    let mut at = scan::whitespace(bytes, 1);
+    loop {
+        if bytes.get(at) != Some(&b'"') {
+            return None;
+        }
+        let (key_end, escapes) = scan::string(bytes, at + 1)?;
+        let key = text
+            .get(at + 1..key_end - 1)
+            .filter(|_| escapes == Escapes::None)?;
+        let colon = scan::whitespace(bytes, key_end);
+        if bytes.get(colon) != Some(&b':') {
+            return None;
+        }
+        let start = scan::whitespace(bytes, colon + 1);
+        let end = match known(key) {
+            None => scan::value(bytes, start)?.0,
+            Some((bit, _)) if seen & bit != 0 => return None,
+            Some((bit, shape)) => {
+                seen |= bit;
+                let (end, text) = shape.read_plain(text, start)?;
+                match bit {
+                    ID => id = text,
+                    CHAT_TYPE => chat_type = text,
+                    PERSON_TYPE => person_type = text,
+                    PLAIN_TEXT => plain_text = text,
+                    _ => {}
+                }
+                end
+            }
+        };
+        at = scan::whitespace(bytes, end);
+        match bytes.get(at) {
+            Some(b',') => at = scan::whitespace(bytes, at + 1),
+            Some(b'}') => break,
+            _ => return None,
+        }
+    }
+    if seen & REQUIRED != REQUIRED {
+        return None;
+    }
+    let head = Head {
+        id: id?,
+        chat_type: chat_type?,
+        person_type: person_type?,
+        plain_text,
+    };
+    Some((Probe::Object(Some(head)), at + 1))
 }
 
 /// Reads a message entity. Fails where the JSON is bad or the entity is neither an object
@@ -134,6 +210,71 @@ enum Shape {
 }
 
 impl Shape {
+    /// The value at `start` in `text`, read by the scanner when it certainly has this shape:
+    /// the index after it, and the string when it is one. `None` when it is not certain (the
+    /// serde reading decides).
+    fn read_plain(self, text: &str, start: usize) -> Option<(usize, Option<Cow<'_, str>>)> {
+        let bytes = text.as_bytes();
+        let literal = |word: &[u8]| {
+            (bytes.get(start..start + word.len()) == Some(word))
+                .then_some((start + word.len(), None))
+        };
+        match (self, *bytes.get(start)?) {
+            (Shape::Text | Shape::OptionalText, b'"') => {
+                let (end, escapes) = scan::string(bytes, start + 1)?;
+                let string = match escapes {
+                    Escapes::None => Cow::Borrowed(text.get(start + 1..end - 1)?),
+                    // Decoded by serde_json, which refuses a lone surrogate as the model does.
+                    Escapes::Plain | Escapes::Surrogate => {
+                        Cow::Owned(serde_json::from_str::<String>(text.get(start..end)?).ok()?)
+                    }
+                };
+                Some((end, Some(string)))
+            }
+            (
+                Shape::OptionalText
+                | Shape::OptionalInteger
+                | Shape::OptionalBool
+                | Shape::List
+                | Shape::Strings,
+                b'n',
+            ) => literal(b"null"),
+            (Shape::Integer | Shape::OptionalInteger, _) => {
+                let (end, _) = scan::number(bytes, start)?;
+                // Digits and a sign only, within `i64` (`1.0` and `1e3` are not integers).
+                text.get(start..end)?.parse::<i64>().ok()?;
+                Some((end, None))
+            }
+            (Shape::OptionalBool, b't') => literal(b"true"),
+            (Shape::OptionalBool, b'f') => literal(b"false"),
+            (Shape::Strings, b'[') => {
+                // Strings, none with a surrogate escape (maybe a lone one).
+                let mut at = scan::whitespace(bytes, start + 1);
+                if bytes.get(at) == Some(&b']') {
+                    return Some((at + 1, None));
+                }
+                loop {
+                    if bytes.get(at) != Some(&b'"') {
+                        return None;
+                    }
+                    let (end, escapes) = scan::string(bytes, at + 1)?;
+                    at = scan::whitespace(bytes, end);
+                    match (escapes, *bytes.get(at)?) {
+                        (Escapes::Surrogate, _) => return None,
+                        (_, b',') => at = scan::whitespace(bytes, at + 1),
+                        (_, b']') => return Some((at + 1, None)),
+                        _ => return None,
+                    }
+                }
+            }
+            (Shape::List, b'[') | (Shape::Json, _) => match scan::value(bytes, start)? {
+                (end, true) => Some((end, None)),
+                (_, false) => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether the model accepts `value` for a field of this shape.
     fn holds(self, value: &Json<'_>) -> bool {
         match (self, value) {

@@ -26,29 +26,58 @@ pub(super) fn whitespace(bytes: &[u8], mut at: usize) -> usize {
     at
 }
 
+/// The escapes in a JSON string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Escapes {
+    /// None: the string is its text between the quotes.
+    None,
+    /// Some, none of them a surrogate (`\uD800` to `\uDFFF`).
+    Plain,
+    /// A surrogate among them, maybe a lone one, which a Rust string cannot hold.
+    Surrogate,
+}
+
 /// The string whose opening quote is just before `at`: the index after its closing quote,
-/// and whether it has escapes. `None` if it is not a valid JSON string.
+/// and its escapes. `None` if it is not a valid JSON string.
 #[inline(always)]
-pub(super) fn string(bytes: &[u8], mut at: usize) -> Option<(usize, bool)> {
-    let mut escaped = false;
+pub(super) fn string(bytes: &[u8], mut at: usize) -> Option<(usize, Escapes)> {
+    let mut escapes = Escapes::None;
     loop {
         at = plain_run(bytes, at);
         let byte = *bytes.get(at)?;
         at += 1;
         match byte {
-            b'"' => return Some((at, escaped)),
-            b'\\' => {
-                escaped = true;
-                match *bytes.get(at)? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at += 1,
-                    // Any four hex digits: serde_json checks surrogates only when it decodes.
-                    b'u' if bytes.get(at + 1..at + 5)?.iter().all(u8::is_ascii_hexdigit) => at += 5,
-                    _ => return None,
-                }
-            }
+            b'"' => return Some((at, escapes)),
+            b'\\' => at = escape(bytes, at, &mut escapes)?,
             // A control character.
             _ => return None,
         }
+    }
+}
+
+/// The escape after the backslash just before `at`: the index after it. Any four hex digits
+/// pass, as when serde_json skips a string; a surrogate is noted.
+fn escape(bytes: &[u8], at: usize, escapes: &mut Escapes) -> Option<usize> {
+    match *bytes.get(at)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {
+            if *escapes == Escapes::None {
+                *escapes = Escapes::Plain;
+            }
+            Some(at + 1)
+        }
+        b'u' => {
+            let hex = bytes.get(at + 1..at + 5)?;
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            let surrogate = matches!(hex[0], b'd' | b'D') && !matches!(hex[1], b'0'..=b'7');
+            *escapes = match (surrogate, *escapes) {
+                (true, _) | (_, Escapes::Surrogate) => Escapes::Surrogate,
+                _ => Escapes::Plain,
+            };
+            Some(at + 5)
+        }
+        _ => None,
     }
 }
 
@@ -91,8 +120,8 @@ fn digits(bytes: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// The number starting at `at`: the index after it.
-fn number(bytes: &[u8], mut at: usize) -> Option<usize> {
+/// The number starting at `at`: the index after it, and whether it has no exponent.
+pub(super) fn number(bytes: &[u8], mut at: usize) -> Option<(usize, bool)> {
     if bytes.get(at) == Some(&b'-') {
         at += 1;
     }
@@ -108,7 +137,9 @@ fn number(bytes: &[u8], mut at: usize) -> Option<usize> {
         }
         at = end;
     }
+    let mut exponent = false;
     if let Some(b'e' | b'E') = bytes.get(at) {
+        exponent = true;
         at += 1;
         if let Some(b'+' | b'-') = bytes.get(at) {
             at += 1;
@@ -122,7 +153,7 @@ fn number(bytes: &[u8], mut at: usize) -> Option<usize> {
     // Only a leading zero can be followed by a digit here, which JSON refuses.
     match bytes.get(at) {
         Some(b'0'..=b'9') => None,
-        _ => Some(at),
+        _ => Some((at, !exponent)),
     }
 }
 
@@ -140,15 +171,24 @@ fn key(bytes: &[u8], at: usize) -> Option<usize> {
     Some(whitespace(bytes, colon + 1))
 }
 
-/// The JSON value starting at `at` (no whitespace before it): the index after it. `None`
-/// if it is not valid JSON, or nests deeper than [`MAX_DEPTH`].
-pub(super) fn value(bytes: &[u8], mut at: usize) -> Option<usize> {
+/// The JSON value starting at `at` (no whitespace before it): the index after it, and
+/// whether it is tame, that is certain to fit a `serde_json::Value`: no surrogate escape in
+/// its strings (it may be a lone one, which a `Value` refuses), no exponent and at most
+/// [`TAME_NUMBER`] bytes in its numbers (so none is beyond `f64`). A value that is not tame
+/// may still fit a `Value`: serde_json decides. `None` if it is not valid JSON, or nests
+/// deeper than [`MAX_DEPTH`].
+pub(super) fn value(bytes: &[u8], mut at: usize) -> Option<(usize, bool)> {
     // One bit per open container, the innermost lowest: 1 for an object, 0 for a list.
     let mut open: u64 = 0;
     let mut depth = 0_u32;
+    let mut tame = true;
     loop {
         at = match *bytes.get(at)? {
-            b'"' => string(bytes, at + 1)?.0,
+            b'"' => {
+                let (end, escapes) = string(bytes, at + 1)?;
+                tame &= escapes != Escapes::Surrogate;
+                end
+            }
             container @ (b'{' | b'[') => {
                 let object = container == b'{';
                 let inside = whitespace(bytes, at + 1);
@@ -168,12 +208,16 @@ pub(super) fn value(bytes: &[u8], mut at: usize) -> Option<usize> {
             b't' if bytes.get(at..at + 4) == Some(b"true") => at + 4,
             b'f' if bytes.get(at..at + 5) == Some(b"false") => at + 5,
             b'n' if bytes.get(at..at + 4) == Some(b"null") => at + 4,
-            _ => number(bytes, at)?,
+            _ => {
+                let (end, plain) = number(bytes, at)?;
+                tame &= plain && end - at <= TAME_NUMBER;
+                end
+            }
         };
         // After a value: a comma and the next value, or the ends of containers.
         loop {
             if depth == 0 {
-                return Some(at);
+                return Some((at, tame));
             }
             let object = open & 1 == 1;
             at = whitespace(bytes, at);
@@ -194,6 +238,9 @@ pub(super) fn value(bytes: &[u8], mut at: usize) -> Option<usize> {
     }
 }
 
+/// The longest number in a tame value (see [`value`]).
+const TAME_NUMBER: usize = 20;
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -213,7 +260,7 @@ mod tests {
     fn scanned(text: &str) -> Option<&str> {
         let bytes = text.as_bytes();
         let start = whitespace(bytes, 0);
-        let end = value(bytes, start)?;
+        let (end, _) = value(bytes, start)?;
         (whitespace(bytes, end) == bytes.len()).then(|| &text[start..end])
     }
 
@@ -298,6 +345,9 @@ mod tests {
         let leaf = prop_oneof![
             Just("0".to_owned()),
             Just("-1.5e3".to_owned()),
+            Just("1e400".to_owned()),
+            Just("9".repeat(400)),
+            Just("\"\\ud800\"".to_owned()),
             Just("1600158433443".to_owned()),
             Just("true".to_owned()),
             Just("null".to_owned()),
@@ -341,9 +391,16 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
-        /// Never accepts what serde_json refuses, and steps over exactly the same text.
+        /// Never accepts what serde_json refuses, and steps over exactly the same text; a
+        /// tame value fits a `Value`.
         #[test]
         fn agrees_with_serde_json(text in jsonish()) {
+            let bytes = text.as_bytes();
+            let start = whitespace(bytes, 0);
+            if let Some((end, true)) = value(bytes, start) {
+                let fits = serde_json::from_str::<serde_json::Value>(&text[start..end]);
+                prop_assert!(fits.is_ok(), "{:?}", text);
+            }
             let ours = scanned(&text);
             let theirs = serde_value(&text);
             if ours.is_some() {

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::super::{Entity, Event};
+use super::{Probe, read_plain};
 use crate::model::Message;
 
 /// Checks the promise for one body; returns whether the probe vouched.
@@ -34,6 +35,39 @@ fn check(body: &str) -> bool {
     true
 }
 
+/// What a probe found, comparable.
+type Found = Option<Option<(String, String, String, Option<String>)>>;
+
+fn found(probe: &Probe<'_>) -> Found {
+    match probe {
+        Probe::Null => None,
+        Probe::Object(head) => Some(head.as_ref().map(|head| {
+            (
+                head.id.to_string(),
+                head.chat_type.to_string(),
+                head.person_type.to_string(),
+                head.plain_text.as_ref().map(ToString::to_string),
+            )
+        })),
+    }
+}
+
+/// Where the scanner's reading answers, it is the serde reading's answer, for the same text;
+/// returns whether it answered.
+fn same_reading(entity: &str) -> bool {
+    let Some((plain, length)) = read_plain(entity) else {
+        return false;
+    };
+    let mut values = serde_json::Deserializer::from_str(entity).into_iter::<Probe<'_>>();
+    let serde = values
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_else(|| panic!("the scanner vouched for what serde refuses: {entity}"));
+    assert_eq!(length, values.byte_offset(), "{entity}");
+    assert_eq!(found(&plain), found(&serde), "{entity}");
+    true
+}
+
 fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
@@ -47,6 +81,29 @@ fn vouches_for_the_documented_message_and_keeps_the_promise_on_every_fixture() {
         let body = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         check(&body);
     }
+}
+
+#[test]
+fn the_scanner_reads_the_usual_messages_as_serde_does() {
+    let entity =
+        |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap()["entity"].to_string();
+    assert!(same_reading(&entity(&fixture(
+        "message_team_chat_manager.json"
+    ))));
+    assert!(same_reading(
+        &entity(&message_with("plainText", None)).replace(',', " ,\n ")
+    ));
+    assert!(same_reading(&entity(&message_with(
+        "plainText",
+        Some(json!("line\n\"quoted\" \u{1F600}"))
+    ))));
+    // Keys with escapes, lone surrogates, other shapes and repeats are the serde reading's.
+    let message = entity(&message_with("plainText", Some(json!("x"))));
+    assert!(!same_reading(&message.replace(r#""id""#, r#""\u0069d""#)));
+    assert!(!same_reading(&message.replace(r#""x""#, r#""\ud800""#)));
+    assert!(!same_reading(r#"{"id":5}"#));
+    assert!(!same_reading(r#"{"id":"a","id":"b"}"#));
+    assert!(!same_reading("null"));
 }
 
 #[test]
@@ -261,6 +318,8 @@ proptest! {
             }
         }
         check(&format!(r#"{{"event":"push","type":"message","entity":{}}}"#, value["entity"]));
+        same_reading(&value["entity"].to_string());
+        same_reading(&serde_json::to_string_pretty(&value["entity"]).unwrap());
     }
 }
 
