@@ -3,11 +3,11 @@
 //!
 //! Two readers give the same [`Envelope`]:
 //!
-//! - the fast one walks the body with [`scan`](super::scan), hands the entity alone to serde
-//!   (the probe for a message, the typed model for a user chat or a user) and steps over
-//!   `refers` and unknown keys without building anything. It takes the body as Channel
-//!   sends it: `type` before the entity, keys without escapes, nesting within the scanner's
-//!   limit, an entity that fits its model;
+//! - the fast one walks the body with [`scan`](super::scan), hands the entity alone to the
+//!   [probe](super::probe) (a message) or to serde (the typed model of a user chat or a
+//!   user), and steps over `refers` and unknown keys without building anything. It takes the
+//!   body as Channel sends it: `type` before the entity, keys without escapes, nesting within
+//!   the scanner's limit, a user chat or user that fits its model;
 //! - the tolerant one, for everything else, reads every part raw with serde_json and leaves
 //!   the entity to be typed once its type is known; its errors are the ones reported.
 //!
@@ -141,7 +141,7 @@ fn same(a: Option<&str>, b: Option<&str>) -> bool {
 }
 
 /// The JSON value at the start of `text`, typed, and the length of its text.
-fn first_value<'de, T: Deserialize<'de>>(text: &'de str) -> Option<(T, usize)> {
+pub(super) fn first_value<'de, T: Deserialize<'de>>(text: &'de str) -> Option<(T, usize)> {
     let mut values = serde_json::Deserializer::from_str(text).into_iter::<T>();
     let value = values.next()?.ok()?;
     Some((value, values.byte_offset()))

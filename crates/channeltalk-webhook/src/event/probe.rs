@@ -15,10 +15,10 @@
 //! probe changes when a message is typed, never what it is typed to.
 //!
 //! The probe has two readings of the same rules. [`read`] first walks the entity with the
-//! [scanner](super::scan), which settles the usual message (keys and known strings without
-//! escapes, every known field of its shape, none repeated or missing) without serde; anything
-//! else goes to the serde reading (`Probe`'s `Deserialize`), which decodes escapes and says
-//! what does not fit. A property test holds the two to the same answer.
+//! [scanner](super::scan), which settles the usual message (keys without escapes, every known
+//! field of its shape, none repeated or missing, no value a `serde_json::Value` might refuse)
+//! without serde; anything else goes to the serde reading (`Probe`'s `Deserialize`), which
+//! says what does not fit. A property test holds the two to the same answer.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -51,11 +51,7 @@ pub(super) struct Head<'de> {
 /// the entity's text. `None` where the JSON is bad or the entity is neither an object nor
 /// `null`: the envelope is then read the tolerant way, which says why.
 pub(super) fn read(text: &str) -> Option<(Probe<'_>, usize)> {
-    read_plain(text).or_else(|| {
-        let mut values = serde_json::Deserializer::from_str(text).into_iter::<Probe<'_>>();
-        let probe = values.next()?.ok()?;
-        Some((probe, values.byte_offset()))
-    })
+    read_plain(text).or_else(|| super::envelope::first_value::<Probe<'_>>(text))
 }
 
 /// The scanner's reading: the usual message, vouched for, or `None` for anything else (then

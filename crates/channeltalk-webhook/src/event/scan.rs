@@ -1,11 +1,13 @@
 //! Where a JSON value ends, checked the way serde_json checks a value it skips, without
 //! building anything.
 //!
-//! The envelope pass reads the parts of a delivery it needs (`event`, `type`, the entity)
-//! and only has to step over the rest: `refers`, usually half the body or more, and any key
-//! Channel adds. serde_json's own skipping (`IgnoredAny`, `RawValue`) goes through its
-//! general reader, about 17 instructions a byte on a typical delivery; this one is a tight
-//! loop over the bytes, a little over half of that.
+//! The envelope pass and the message probe read the few parts of a delivery they need and
+//! step over the rest: `refers`, usually half the body or more, the fields of a message the
+//! probe only has to check, any key Channel adds. serde_json steps over a value with its
+//! general reader (`IgnoredAny`, `RawValue`): about 17 instructions a byte for the documented
+//! message's `refers`. This module is a tight loop over the bytes, about 40 % fewer, and what
+//! it reads (where a value ends, whether a string has escapes) lets the callers take the
+//! usual delivery without serde at all.
 //!
 //! It checks what serde_json checks when it skips a value: strings (no control character,
 //! valid escapes), numbers (JSON's grammar), literals, commas, colons, string keys, closing
