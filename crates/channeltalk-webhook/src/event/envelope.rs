@@ -150,51 +150,23 @@ pub(super) fn first_value<'de, T: Deserialize<'de>>(text: &'de str) -> Option<(T
 /// The fast reader; `None` for anything it does not take (see the module's documentation).
 fn read_fast(text: &str) -> Option<Envelope<'_>> {
     let bytes = text.as_bytes();
-    let mut at = scan::whitespace(bytes, 0);
-    if bytes.get(at) != Some(&b'{') {
-        return None;
-    }
     let mut envelope = Envelope::default();
-    at = scan::whitespace(bytes, at + 1);
-    if bytes.get(at) == Some(&b'}') {
-        at += 1;
-    } else {
-        loop {
-            if bytes.get(at) != Some(&b'"') {
-                return None;
-            }
-            let (key_end, escapes) = scan::string(bytes, at + 1)?;
-            if escapes != scan::Escapes::None {
-                return None;
-            }
-            let key = text.get(at + 1..key_end - 1)?;
-            let colon = scan::whitespace(bytes, key_end);
-            if bytes.get(colon) != Some(&b':') {
-                return None;
-            }
-            let start = scan::whitespace(bytes, colon + 1);
-            let end = match key {
-                "entity" => envelope.read_entity(text, start)?,
-                _ => scan::value(bytes, start)?.0,
-            };
-            match key {
-                "event" => envelope.event = Some(text.get(start..end)?),
-                "type" => envelope.kind = Some(text.get(start..end)?),
-                "refers" => envelope.refers = Some(text.get(start..end)?),
-                _ => {}
-            }
-            at = scan::whitespace(bytes, end);
-            match bytes.get(at) {
-                Some(b',') => at = scan::whitespace(bytes, at + 1),
-                Some(b'}') => {
-                    at += 1;
-                    break;
-                }
-                _ => return None,
-            }
+    let end = scan::object(text, scan::whitespace(bytes, 0), |key, start| {
+        let end = match key {
+            "entity" => envelope.read_entity(text, start)?,
+            _ => scan::value(bytes, start)?.0,
+        };
+        let part = text.get(start..end);
+        match key {
+            "event" => envelope.event = part,
+            "type" => envelope.kind = part,
+            "refers" => envelope.refers = part,
+            _ => {}
         }
-    }
-    (scan::whitespace(bytes, at) == bytes.len() && envelope.entity_type_holds()).then_some(envelope)
+        Some(end)
+    })?;
+    (scan::whitespace(bytes, end) == bytes.len() && envelope.entity_type_holds())
+        .then_some(envelope)
 }
 
 /// The tolerant reader: every part raw.

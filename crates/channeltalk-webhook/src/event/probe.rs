@@ -58,48 +58,24 @@ pub(super) fn read(text: &str) -> Option<(Probe<'_>, usize)> {
 /// the serde reading decides).
 fn read_plain(text: &str) -> Option<(Probe<'_>, usize)> {
     let bytes = text.as_bytes();
-    if bytes.first() != Some(&b'{') {
-        return None;
-    }
     let mut seen = 0_u32;
     let (mut id, mut chat_type, mut person_type, mut plain_text) = (None, None, None, None);
-    let mut at = scan::whitespace(bytes, 1);
-    loop {
-        if bytes.get(at) != Some(&b'"') {
-            return None;
-        }
-        let (key_end, escapes) = scan::string(bytes, at + 1)?;
-        let key = text
-            .get(at + 1..key_end - 1)
-            .filter(|_| escapes == Escapes::None)?;
-        let colon = scan::whitespace(bytes, key_end);
-        if bytes.get(colon) != Some(&b':') {
-            return None;
-        }
-        let start = scan::whitespace(bytes, colon + 1);
-        let end = match known(key) {
-            None => scan::value(bytes, start)?.0,
-            Some((bit, _)) if seen & bit != 0 => return None,
-            Some((bit, shape)) => {
-                seen |= bit;
-                let (end, text) = shape.read_plain(text, start)?;
-                match bit {
-                    ID => id = text,
-                    CHAT_TYPE => chat_type = text,
-                    PERSON_TYPE => person_type = text,
-                    PLAIN_TEXT => plain_text = text,
-                    _ => {}
-                }
-                end
+    let end = scan::object(text, 0, |key, start| match known(key) {
+        None => Some(scan::value(bytes, start)?.0),
+        Some((bit, _)) if seen & bit != 0 => None,
+        Some((bit, shape)) => {
+            seen |= bit;
+            let (end, text) = shape.read_plain(text, start)?;
+            match bit {
+                ID => id = text,
+                CHAT_TYPE => chat_type = text,
+                PERSON_TYPE => person_type = text,
+                PLAIN_TEXT => plain_text = text,
+                _ => {}
             }
-        };
-        at = scan::whitespace(bytes, end);
-        match bytes.get(at) {
-            Some(b',') => at = scan::whitespace(bytes, at + 1),
-            Some(b'}') => break,
-            _ => return None,
+            Some(end)
         }
-    }
+    })?;
     if seen & REQUIRED != REQUIRED {
         return None;
     }
@@ -109,7 +85,7 @@ fn read_plain(text: &str) -> Option<(Probe<'_>, usize)> {
         person_type: person_type?,
         plain_text,
     };
-    Some((Probe::Object(Some(head)), at + 1))
+    Some((Probe::Object(Some(head)), end))
 }
 
 /// Reads a message entity. Fails where the JSON is bad or the entity is neither an object

@@ -173,6 +173,46 @@ fn key(bytes: &[u8], at: usize) -> Option<usize> {
     Some(whitespace(bytes, colon + 1))
 }
 
+/// Walks the JSON object whose `{` is at `at`: `member` gets each key and the index of its
+/// value, and gives the index after the value (stepped over or read). The index after the
+/// object's `}`; `None` if it is not a valid object, a key has escapes (callers compare keys
+/// as text), or `member` gives `None`.
+pub(super) fn object<'a>(
+    text: &'a str,
+    at: usize,
+    mut member: impl FnMut(&'a str, usize) -> Option<usize>,
+) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    let mut at = whitespace(bytes, at + 1);
+    if bytes.get(at) == Some(&b'}') {
+        return Some(at + 1);
+    }
+    loop {
+        if bytes.get(at) != Some(&b'"') {
+            return None;
+        }
+        let (key_end, escapes) = string(bytes, at + 1)?;
+        if escapes != Escapes::None {
+            return None;
+        }
+        let key = text.get(at + 1..key_end - 1)?;
+        let colon = whitespace(bytes, key_end);
+        if bytes.get(colon) != Some(&b':') {
+            return None;
+        }
+        let end = member(key, whitespace(bytes, colon + 1))?;
+        at = whitespace(bytes, end);
+        match bytes.get(at) {
+            Some(b',') => at = whitespace(bytes, at + 1),
+            Some(b'}') => return Some(at + 1),
+            _ => return None,
+        }
+    }
+}
+
 /// The JSON value starting at `at` (no whitespace before it): the index after it, and
 /// whether it is tame, that is certain to fit a `serde_json::Value`: no surrogate escape in
 /// its strings (it may be a lone one, which a `Value` refuses), no exponent and at most
