@@ -1,14 +1,11 @@
 //! Every envelope form through the `Receiver`: users' and managers' messages reach the handler
-//! and get their quick reply; bots' messages never do, whatever the envelope says; drift is
-//! logged at `warn`, once per kind and reason.
+//! and get their quick reply; bots' messages never do, whatever the envelope says.
 
 mod common;
 
 use common::fixture_body;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-use std::sync::Mutex;
 
 use bytes::Bytes;
 use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
@@ -144,57 +141,4 @@ fn other_v5_deliveries_reach_the_handler_and_are_acknowledged() {
         let (echo, calls) = deliver(&receiver(), fixture_body(name));
         assert_eq!((echo, calls), (None, 1), "{name}");
     }
-}
-
-/// A log writer that keeps every line in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[test]
-fn drift_is_logged_at_warn_once_per_kind_and_reason() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let drifted = SampleEvent::user_message("hi")
-        .with("/entity/version", serde_json::json!("drift-test-version"))
-        .body();
-    let unknown = SampleEvent::user_message("hi")
-        .with_type("drift-test-type")
-        .body();
-    for _ in 0..3 {
-        for body in [&drifted, &unknown] {
-            let (echo, calls) = deliver(&receiver(), body.clone().into());
-            assert_eq!((echo, calls), (None, 1));
-        }
-    }
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
-    let warnings = |needle: &str| {
-        log.lines()
-            .filter(|line| line.contains("WARN") && line.contains(needle))
-            .count()
-    };
-    assert_eq!(warnings("drift-test-version"), 1, "{log}");
-    assert_eq!(warnings("drift-test-type"), 1, "{log}");
-    assert!(
-        log.contains("unparsed message") && log.contains("other entity"),
-        "{log}"
-    );
 }
