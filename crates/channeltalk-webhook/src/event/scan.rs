@@ -177,6 +177,7 @@ fn key(bytes: &[u8], at: usize) -> Option<usize> {
 /// value, and gives the index after the value (stepped over or read). The index after the
 /// object's `}`; `None` if it is not a valid object, a key has escapes (callers compare keys
 /// as text), or `member` gives `None`.
+#[inline(always)]
 pub(super) fn object<'a>(
     text: &'a str,
     at: usize,
