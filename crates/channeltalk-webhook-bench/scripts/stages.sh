@@ -1,12 +1,14 @@
 #!/bin/sh
 # Instructions per request of one server under callgrind, with the documented team-chat
-# message sent by wrk (4 connections), and the inclusive cost per request of each stage of
+# message sent by wrk (CONNECTIONS, 4 by default), and the inclusive cost per request of each stage of
 # the SDK's path (functions matched by name in callgrind_annotate's inclusive listing).
 #
 #   sh crates/channeltalk-webhook-bench/scripts/stages.sh BINARY [VARIANT]
 #
 # VARIANT is the hand-written bots' HANDWRITTEN_VARIANT (value, careful, floor). Needs
-# valgrind (callgrind_control, callgrind_annotate) and wrk. KEEP=1 keeps the callgrind file.
+# valgrind (callgrind_control, callgrind_annotate) and wrk. KEEP=1 keeps the callgrind file;
+# SECONDS_MEASURED (10) sets the measured time; VALGRIND_OPTS (e.g. --cache-sim=yes) reaches
+# valgrind.
 set -eu
 BINARY=$1
 VARIANT=${2:-value}
