@@ -159,18 +159,19 @@ pub(super) fn number(bytes: &[u8], mut at: usize) -> Option<(usize, bool)> {
     }
 }
 
-/// An object's key at `at` (after `{` or `,` and whitespace) and its colon: the index of
-/// the value.
-fn key(bytes: &[u8], at: usize) -> Option<usize> {
+/// An object's key at `at` (after `{` or `,` and whitespace) and its colon: the index after
+/// the key's closing quote, the key's escapes, and the index of the value.
+#[inline(always)]
+fn key(bytes: &[u8], at: usize) -> Option<(usize, Escapes, usize)> {
     if bytes.get(at) != Some(&b'"') {
         return None;
     }
-    let (end, _) = string(bytes, at + 1)?;
+    let (end, escapes) = string(bytes, at + 1)?;
     let colon = whitespace(bytes, end);
     if bytes.get(colon) != Some(&b':') {
         return None;
     }
-    Some(whitespace(bytes, colon + 1))
+    Some((end, escapes, whitespace(bytes, colon + 1)))
 }
 
 /// Walks the JSON object whose `{` is at `at`: `member` gets each key and the index of its
@@ -192,19 +193,11 @@ pub(super) fn object<'a>(
         return Some(at + 1);
     }
     loop {
-        if bytes.get(at) != Some(&b'"') {
-            return None;
-        }
-        let (key_end, escapes) = string(bytes, at + 1)?;
-        if escapes != Escapes::None {
-            return None;
-        }
-        let key = text.get(at + 1..key_end - 1)?;
-        let colon = whitespace(bytes, key_end);
-        if bytes.get(colon) != Some(&b':') {
-            return None;
-        }
-        let end = member(key, whitespace(bytes, colon + 1))?;
+        let (key_end, escapes, value) = key(bytes, at)?;
+        let name = text
+            .get(at + 1..key_end - 1)
+            .filter(|_| escapes == Escapes::None)?;
+        let end = member(name, value)?;
         at = whitespace(bytes, end);
         match bytes.get(at) {
             Some(b',') => at = whitespace(bytes, at + 1),
@@ -244,7 +237,11 @@ pub(super) fn value(bytes: &[u8], mut at: usize) -> Option<(usize, bool)> {
                     }
                     open = open << 1 | u64::from(object);
                     depth += 1;
-                    at = if object { key(bytes, inside)? } else { inside };
+                    at = if object {
+                        key(bytes, inside)?.2
+                    } else {
+                        inside
+                    };
                     continue;
                 }
             }
@@ -267,7 +264,7 @@ pub(super) fn value(bytes: &[u8], mut at: usize) -> Option<(usize, bool)> {
             match *bytes.get(at)? {
                 b',' => {
                     let next = whitespace(bytes, at + 1);
-                    at = if object { key(bytes, next)? } else { next };
+                    at = if object { key(bytes, next)?.2 } else { next };
                     break;
                 }
                 b'}' if object => {}
