@@ -58,34 +58,66 @@ pub(super) fn read(text: &str) -> Option<(Probe<'_>, usize)> {
 /// the serde reading decides).
 fn read_plain(text: &str) -> Option<(Probe<'_>, usize)> {
     let bytes = text.as_bytes();
-    let mut seen = 0_u32;
-    let (mut id, mut chat_type, mut person_type, mut plain_text) = (None, None, None, None);
+    let mut fields = Fields::default();
     let end = scan::object(text, 0, |key, start| match known(key) {
         None => Some(scan::value(bytes, start)?.0),
-        Some((bit, _)) if seen & bit != 0 => None,
         Some((bit, shape)) => {
-            seen |= bit;
+            if !fields.first(bit) {
+                return None;
+            }
             let (end, text) = shape.read_plain(text, start)?;
-            match bit {
-                ID => id = text,
-                CHAT_TYPE => chat_type = text,
-                PERSON_TYPE => person_type = text,
-                PLAIN_TEXT => plain_text = text,
-                _ => {}
+            if let Some(text) = text {
+                fields.keep(bit, text);
             }
             Some(end)
         }
     })?;
-    if seen & REQUIRED != REQUIRED {
-        return None;
+    Some((Probe::Object(Some(fields.head()?)), end))
+}
+
+/// The known fields a reading has met so far, and the head's strings among them: one piece
+/// for both readings.
+#[derive(Default)]
+struct Fields<'de> {
+    /// A bit per known field met.
+    met: u32,
+    id: Option<Cow<'de, str>>,
+    chat_type: Option<Cow<'de, str>>,
+    person_type: Option<Cow<'de, str>>,
+    plain_text: Option<Cow<'de, str>>,
+}
+
+impl<'de> Fields<'de> {
+    /// Notes field `bit`; `false` if it was met before (the model refuses a repeated field).
+    fn first(&mut self, bit: u32) -> bool {
+        let first = self.met & bit == 0;
+        self.met |= bit;
+        first
     }
-    let head = Head {
-        id: id?,
-        chat_type: chat_type?,
-        person_type: person_type?,
-        plain_text,
-    };
-    Some((Probe::Object(Some(head)), end))
+
+    /// Keeps the string of field `bit` if it is one of the head's.
+    fn keep(&mut self, bit: u32, text: Cow<'de, str>) {
+        match bit {
+            ID => self.id = Some(text),
+            CHAT_TYPE => self.chat_type = Some(text),
+            PERSON_TYPE => self.person_type = Some(text),
+            PLAIN_TEXT => self.plain_text = Some(text),
+            _ => {}
+        }
+    }
+
+    /// The head, when every required field was met (with a string where one is required).
+    fn head(self) -> Option<Head<'de>> {
+        if self.met & REQUIRED != REQUIRED {
+            return None;
+        }
+        Some(Head {
+            id: self.id?,
+            chat_type: self.chat_type?,
+            person_type: self.person_type?,
+            plain_text: self.plain_text,
+        })
+    }
 }
 
 /// Reads a message entity. Fails where the JSON is bad or the entity is neither an object
@@ -118,43 +150,23 @@ impl<'de> Visitor<'de> for ProbeVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        let (mut seen, mut sure) = (0_u32, true);
-        let (mut id, mut chat_type, mut person_type, mut plain_text) = (None, None, None, None);
+        let (mut fields, mut sure) = (Fields::default(), true);
         while let Some(Key(key)) = access.next_key::<Key<'de>>()? {
             let Some((bit, shape)) = known(&key) else {
                 // Unknown fields are skipped by the model as by the probe.
                 access.next_value::<IgnoredAny>()?;
                 continue;
             };
-            // The model refuses a repeated field.
-            sure &= seen & bit == 0;
-            seen |= bit;
+            sure &= fields.first(bit);
             // One reader for every value (a small hot path); a value the model would refuse
             // leaves the message without a head, typed at once, which says why it does not fit.
             let value = access.next_value::<Json<'de>>()?;
             sure &= shape.holds(&value);
-            if let (ID | CHAT_TYPE | PERSON_TYPE | PLAIN_TEXT, Json::Text(text)) = (bit, value) {
-                match bit {
-                    ID => id = Some(text),
-                    CHAT_TYPE => chat_type = Some(text),
-                    PERSON_TYPE => person_type = Some(text),
-                    _ => plain_text = Some(text),
-                }
+            if let Json::Text(text) = value {
+                fields.keep(bit, text);
             }
         }
-        let head = match (id, chat_type, person_type) {
-            (Some(id), Some(chat_type), Some(person_type))
-                if sure && seen & REQUIRED == REQUIRED =>
-            {
-                Some(Head {
-                    id,
-                    chat_type,
-                    person_type,
-                    plain_text,
-                })
-            }
-            _ => None,
-        };
+        let head = if sure { fields.head() } else { None };
         Ok(Probe::Object(head))
     }
 }
