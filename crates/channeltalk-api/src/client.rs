@@ -11,6 +11,8 @@ use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::{Instrument, field};
 
+use channeltalk_jobs::{Gate, Outcome};
+
 use crate::error::{ApiError, ConfigError, TransportKind};
 use crate::observe;
 use crate::rate_limit::RateLimit;
@@ -60,6 +62,7 @@ struct Inner {
     access_key: String,
     auth: HeaderMap,
     retry: RetryPolicy,
+    gate: Gate,
 }
 
 impl fmt::Debug for Client {
@@ -69,6 +72,7 @@ impl fmt::Debug for Client {
             .field("access_key", &self.inner.access_key)
             .field("access_secret", &"<redacted>")
             .field("retry", &self.inner.retry)
+            .field("gate", &self.inner.gate)
             .finish()
     }
 }
@@ -95,6 +99,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     retry: RetryPolicy,
     env_proxy: bool,
+    gate: Option<Gate>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -143,6 +148,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The gate every request passes (default: a gate of this client's own). Give the client
+    /// the gate of the job worker its posts run in (`WorkerBuilder::gate`), so that a 429 or
+    /// an outage holds back the worker's claims too, and, with a shared queue, every
+    /// replica's posts.
+    pub fn gate(mut self, gate: Gate) -> Self {
+        self.gate = Some(gate);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, ConfigError> {
         let base_url = check_base_url(&self.base_url)?;
@@ -167,6 +181,7 @@ impl ClientBuilder {
                 access_key: self.access_key,
                 auth,
                 retry: self.retry,
+                gate: self.gate.unwrap_or_default(),
             }),
         })
     }
@@ -218,6 +233,7 @@ impl Client {
             connect_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
             env_proxy: true,
+            gate: None,
         }
     }
 
@@ -264,6 +280,12 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The gate every request of this client (and of its clones) passes: the rate-limit pause
+    /// and the circuit breaker.
+    pub fn gate(&self) -> &Gate {
+        &self.inner.gate
+    }
+
     /// Runs one logical call: every attempt, its retries and the decoding, in one span.
     pub(crate) async fn call<T: DeserializeOwned>(
         &self,
@@ -304,6 +326,12 @@ impl Client {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
+            // The gate waits for a rate-limit pause within the retry budget, or holds the
+            // request back (a longer pause, an open circuit breaker): nothing is sent then.
+            let max_wait = retry
+                .rate_limit_wait()
+                .min(retry.budget().saturating_sub(started.elapsed()));
+            let pass = self.inner.gate.admit(max_wait).await?;
             let mut builder = self
                 .inner
                 .http
@@ -336,6 +364,7 @@ impl Client {
                     Err(error)
                 }
             };
+            pass.record(gate_outcome(&outcome)).await;
             let (failure, error) = match outcome {
                 Ok(answer) if answer.status.is_success() => return Ok(answer),
                 Ok(answer) => match classify(request, answer) {
@@ -357,6 +386,29 @@ impl Client {
             }
         }
     }
+}
+
+/// What the gate needs to know of an attempt: an answer (with the rate-limit news), a 429, or
+/// a failure (5xx, 408, no answer).
+fn gate_outcome(outcome: &Result<Answer, reqwest::Error>) -> Outcome {
+    let Ok(answer) = outcome else {
+        return Outcome::Failed;
+    };
+    let reset_in = answer.rate_limit.until_reset(SystemTime::now());
+    match answer.status {
+        StatusCode::TOO_MANY_REQUESTS => Outcome::RateLimited { reset_in },
+        status if is_transient(status) => Outcome::Failed,
+        _ => Outcome::Answered {
+            will_be_throttled: answer.rate_limit.will_be_throttled == Some(true),
+            remaining: answer.rate_limit.remaining,
+            reset_in,
+        },
+    }
+}
+
+/// 5xx and 408: Channel failed (or gave up waiting), and may well answer a moment later.
+fn is_transient(status: StatusCode) -> bool {
+    status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT
 }
 
 /// One answer of Channel, read whole.
@@ -400,7 +452,7 @@ fn classify(request: &Request, answer: Answer) -> Classified {
             message,
             rate_limit,
         }),
-        status if status.is_server_error() => Classified::Retry(
+        status if is_transient(status) => Classified::Retry(
             Failure::MaybeProcessed,
             ApiError::Server {
                 status,

@@ -3,6 +3,7 @@
 
 use std::time::SystemTime;
 
+use channeltalk_jobs::{Held, JobError};
 use channeltalk_webhook::model::MessageError;
 use http::StatusCode;
 
@@ -64,7 +65,7 @@ pub enum ApiError {
         /// The rate-limit headers of the answer.
         rate_limit: RateLimit,
     },
-    /// 5xx after the retries allowed: Channel is failing; try again later.
+    /// 5xx (or 408) after the retries allowed: Channel is failing; try again later.
     #[error(
         "Channel failed ({status}) after {attempts} attempt(s){}; try again later",
         message_suffix(message)
@@ -109,6 +110,11 @@ pub enum ApiError {
     /// The message was not sent: Channel would refuse it (empty, too many buttons).
     #[error("message not sent: {0}")]
     InvalidMessage(#[from] MessageError),
+    /// Nothing was sent: the client's [`Gate`](channeltalk_jobs::Gate) held the request back
+    /// (a rate-limit pause longer than the retry policy waits, or an open circuit breaker
+    /// while Channel fails). Try again after [`Held::retry_in`].
+    #[error("not sent: {0}")]
+    Held(#[from] Held),
 }
 
 /// What kind of transport failure an [`ApiError::Transport`] is.
@@ -174,6 +180,24 @@ impl ApiError {
             self,
             ApiError::Unauthorized { .. } | ApiError::NotFound { .. } | ApiError::Refused { .. }
         )
+    }
+}
+
+impl From<ApiError> for JobError {
+    /// What a failed call means for a job that made it: held back (a pause, an open circuit,
+    /// a 429) runs again without spending an attempt; 5xx, 408 and no answer are transient;
+    /// anything else Channel would refuse again, so it is permanent.
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Held(held) => JobError::Held(held),
+            ApiError::RateLimited { rate_limit, .. } => JobError::Held(Held::RateLimited {
+                retry_in: rate_limit
+                    .until_reset(SystemTime::now())
+                    .unwrap_or(std::time::Duration::from_secs(1)),
+            }),
+            ApiError::Server { .. } | ApiError::Transport { .. } => JobError::transient(error),
+            _ => JobError::permanent(error),
+        }
     }
 }
 

@@ -33,9 +33,16 @@
 //!
 //! - Credentials travel in the `x-access-key` / `x-access-secret` headers; the secret is
 //!   never in `Debug`, logs or errors.
-//! - A 429 waits until `x-ratelimit-reset` (bounded); 5xx, timeouts and broken connections
-//!   back off with jitter; attempts and total time are bounded ([`RetryPolicy`]); other 4xx
-//!   are never retried. A send's `requestId` is made once and reused on every retry.
+//! - Every request passes the client's [`Gate`] (shared by its clones, and by a job worker
+//!   given the same gate): a 429 pauses **every** request until `x-ratelimit-reset` (across
+//!   replicas with a shared job queue), `x-ratelimit-will-be-throttled` spaces requests out,
+//!   and after consecutive failures a circuit breaker holds requests back ([`ApiError::Held`],
+//!   nothing sent) and lets one probe through per interval.
+//! - 5xx, 408, timeouts and broken connections back off with jitter; attempts and total time
+//!   are bounded ([`RetryPolicy`]); other 4xx are never retried. A send's `requestId` is made
+//!   once and reused on every retry. For answers that must survive hours of outage or a
+//!   crash, post from a job (`channeltalk-jobs`): an [`ApiError`] converts into the job's
+//!   error, classified for the worker's retries.
 //! - Answers are read tolerantly: unknown fields and values never fail a call.
 //! - Each call is one `tracing` span `channel_api` (method, path template, attempt, status,
 //!   duration).
@@ -53,7 +60,6 @@
 mod client;
 mod endpoints;
 mod error;
-pub mod later;
 mod lenient;
 mod models;
 mod observe;
@@ -64,6 +70,7 @@ mod send;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use channeltalk_jobs::{Gate, Held};
 pub use channeltalk_webhook::model::{OutgoingMessage, Scope};
 pub use channeltalk_webhook::{BotName, QuickReply};
 pub use client::{

@@ -1,10 +1,11 @@
 //! [`RetryPolicy`]: when a failed call is tried again, and how long the client waits first.
 //!
-//! The rules keep retries safe: a refused request (a 4xx other than 429) is never repeated;
-//! a message send carries one `requestId` across all its attempts so Channel can drop a
-//! repeat; a request that is not safe to repeat (creating a webhook) is retried only when
-//! it certainly never reached Channel (429, connection refused). Attempts and total time are
-//! bounded so a caller always gets an answer.
+//! The rules keep retries safe: a refused request (a 4xx other than 408 and 429) is never
+//! repeated; a message send carries one `requestId` across all its attempts so Channel can
+//! drop a repeat; a request that is not safe to repeat (creating a webhook) is retried only
+//! when it certainly never reached Channel (429, connection refused). Attempts and total time
+//! are bounded so a caller always gets an answer. A call's retries are for blips: work that
+//! must survive a long outage is a job (`channeltalk-jobs`), retried for hours.
 
 use std::time::Duration;
 
@@ -97,6 +98,16 @@ impl RetryPolicy {
         self.max_attempts
     }
 
+    /// The longest a request waits for a rate-limit pause.
+    pub(crate) fn rate_limit_wait(&self) -> Duration {
+        self.max_rate_limit_wait
+    }
+
+    /// The time budget of a call.
+    pub(crate) fn budget(&self) -> Duration {
+        self.max_elapsed
+    }
+
     /// How long to wait before attempt `attempt + 1`, or `None` to give up. `attempt` counts
     /// from 1; `elapsed` is the time since the call started; `repeatable` says whether the
     /// request may be sent twice (a send with a `requestId`, a read, an update).
@@ -112,11 +123,13 @@ impl RetryPolicy {
         }
         let delay = match failure {
             Failure::RateLimited(Some(until_reset)) => {
-                if until_reset > self.max_rate_limit_wait {
+                if until_reset > self.max_rate_limit_wait
+                    || elapsed + until_reset > self.max_elapsed
+                {
                     return None;
                 }
-                // The reset is in whole seconds: a little past it, so the window has turned.
-                until_reset + Duration::from_millis(fastrand::u64(10..=100))
+                // The client's gate holds every request until the reset: no wait of our own.
+                Duration::ZERO
             }
             Failure::RateLimited(None) | Failure::NotSent => self.backoff(attempt),
             Failure::MaybeProcessed if repeatable => self.backoff(attempt),
@@ -185,12 +198,12 @@ mod tests {
     }
 
     #[test]
-    fn rate_limits_wait_for_the_reset_within_the_bound() {
+    fn rate_limits_are_retried_within_the_bound_the_gate_waiting_for_the_reset() {
         let policy = RetryPolicy::default().max_rate_limit_wait(5 * S);
         let wait = policy
             .delay(1, Failure::RateLimited(Some(3 * S)), Duration::ZERO, false)
             .unwrap();
-        assert!(wait > 3 * S && wait <= 3 * S + Duration::from_millis(100));
+        assert_eq!(wait, Duration::ZERO);
         assert!(
             policy
                 .delay(1, Failure::RateLimited(Some(6 * S)), Duration::ZERO, true)

@@ -9,6 +9,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use channeltalk_api::Client;
+use channeltalk_jobs::{MemoryQueue, Worker};
 use channeltalk_webhook::testing::SampleEvent;
 use channeltalk_webhook::{Receiver, WebhookToken};
 use channeltalk_webhook_cli::SLOW_ANSWER;
@@ -31,11 +32,20 @@ fn free_addr() -> SocketAddr {
 fn echo_later(api: SocketAddr, delay: Duration) -> SocketAddr {
     serve_in_thread(move |listener| {
         let receiver = Receiver::new(WebhookToken::new(TOKEN).unwrap());
+        let worker = Worker::builder(MemoryQueue::default());
         let client = Client::builder("any-key", "any-secret")
             .base_url(format!("http://{api}"))
+            .gate(worker.gate())
             .build()
             .unwrap();
-        echo_later::serve(listener, receiver, client, delay, std::future::pending())
+        echo_later::serve(
+            listener,
+            receiver,
+            worker,
+            client,
+            delay,
+            std::future::pending(),
+        )
     })
 }
 

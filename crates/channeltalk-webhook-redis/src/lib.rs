@@ -43,13 +43,15 @@
 //!
 //! `rediss://` (TLS) URLs are not supported: this crate builds without a TLS stack.
 
-mod builder;
+mod connection;
+mod queue;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use builder::{ConnectError, RedisStoreBuilder};
-pub use store::RedisStore;
+pub use connection::ConnectError;
+pub use queue::{RedisQueue, RedisQueueBuilder};
+pub use store::{RedisStore, RedisStoreBuilder};
 
 /// The README's example, compiled by `cargo test`.
 #[cfg(doctest)]

@@ -1,4 +1,6 @@
-//! [`RedisStore`]: the [`MessageIdStore`] replicas share, one atomic `SET NX PX` per id.
+//! [`RedisStore`]: the [`MessageIdStore`] replicas share, one atomic `SET NX PX` per id, and
+//! [`RedisStoreBuilder`], its settings (URL, key prefix, time to live, timeout), checked once
+//! when it connects.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,7 +10,7 @@ use channeltalk_webhook::{ForgetFuture, MessageIdStore, RecordFuture, Recorded, 
 use redis::Value;
 use redis::aio::ConnectionManager;
 
-use crate::builder::RedisStoreBuilder;
+use crate::connection::{self, CallError, ConnectError};
 
 /// Message ids in Redis, shared by every replica connected to it.
 ///
@@ -71,11 +73,11 @@ impl RedisStore {
 
     /// Connects to the Redis at `url` with the default settings; see
     /// [`RedisStoreBuilder::connect`].
-    pub async fn connect(url: impl Into<String>) -> Result<Self, crate::ConnectError> {
+    pub async fn connect(url: impl Into<String>) -> Result<Self, ConnectError> {
         Self::builder(url).connect().await
     }
 
-    pub(crate) fn new(
+    fn new(
         connection: ConnectionManager,
         key_prefix: String,
         ttl: Duration,
@@ -142,16 +144,12 @@ impl RedisStore {
 
     /// Runs one command within the timeout.
     async fn query(&self, command: &redis::Cmd) -> Result<Value, StoreError> {
-        let timeout = self.settings.timeout;
-        let mut connection = self.connection.clone();
-        let answer = tokio::time::timeout(timeout, command.query_async(&mut connection));
-        match answer.await {
-            // Our timer, or the connection's own response timeout (set to the same value).
-            Err(_elapsed) => Err(StoreError::TimedOut(timeout)),
-            Ok(Err(error)) if error.is_timeout() => Err(StoreError::TimedOut(timeout)),
-            Ok(Err(error)) => Err(StoreError::unavailable(error)),
-            Ok(Ok(value)) => Ok(value),
-        }
+        connection::query(&self.connection, command, self.settings.timeout)
+            .await
+            .map_err(|error| match error {
+                CallError::TimedOut(timeout) => StoreError::TimedOut(timeout),
+                CallError::Failed(error) => StoreError::unavailable(error),
+            })
     }
 }
 
@@ -174,5 +172,144 @@ impl fmt::Debug for RedisStore {
             .field("ttl", &self.settings.ttl)
             .field("timeout", &self.settings.timeout)
             .finish_non_exhaustive()
+    }
+}
+
+/// The settings of a [`RedisStore`]; made by [`RedisStore::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use channeltalk_webhook_redis::{ConnectError, RedisStore};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let refused = RedisStore::builder("redis://127.0.0.1/")
+///     .ttl(Duration::ZERO)
+///     .connect()
+///     .await;
+/// assert!(matches!(refused, Err(ConnectError::TtlTooShort(_))));
+/// # }
+/// ```
+#[must_use = "a builder does nothing until `connect` or `connect_lazy`"]
+pub struct RedisStoreBuilder {
+    url: String,
+    key_prefix: String,
+    ttl: Duration,
+    timeout: Duration,
+}
+
+impl RedisStoreBuilder {
+    fn new(url: String) -> Self {
+        RedisStoreBuilder {
+            url,
+            key_prefix: RedisStore::DEFAULT_KEY_PREFIX.to_owned(),
+            ttl: RedisStore::DEFAULT_TTL,
+            timeout: RedisStore::DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// The text put before each message id to make its key (default
+    /// [`RedisStore::DEFAULT_KEY_PREFIX`]). Bots sharing one Redis use different prefixes.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// How long Redis keeps an id (default [`RedisStore::DEFAULT_TTL`]); at least one
+    /// millisecond, counted in whole milliseconds.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// How long one call (including waiting for a reconnection) may take before it fails with
+    /// [`StoreError::TimedOut`](channeltalk_webhook::StoreError::TimedOut) (default
+    /// [`RedisStore::DEFAULT_TIMEOUT`]). Also bounds each connection attempt.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connects, waiting until Redis answers: a wrong URL or an unreachable Redis is reported
+    /// at start-up (after one retry).
+    pub async fn connect(self) -> Result<RedisStore, ConnectError> {
+        let client = self.check()?;
+        let connection = connection::connect(client, self.timeout, self.timeout).await?;
+        Ok(self.into_store(connection))
+    }
+
+    /// Makes the store without connecting: the first call connects. For a replica that must
+    /// start while Redis is down (its deliveries go on through
+    /// [`FailOpen`](channeltalk_webhook::FailOpen) until Redis is back). Must be called inside a
+    /// Tokio runtime.
+    pub fn connect_lazy(self) -> Result<RedisStore, ConnectError> {
+        let client = self.check()?;
+        let connection = connection::lazy_connection(client, self.timeout, self.timeout)?;
+        Ok(self.into_store(connection))
+    }
+
+    fn check(&self) -> Result<redis::Client, ConnectError> {
+        if self.ttl < Duration::from_millis(1) {
+            return Err(ConnectError::TtlTooShort(self.ttl));
+        }
+        connection::client(&self.url, self.timeout)
+    }
+
+    fn into_store(self, connection: ConnectionManager) -> RedisStore {
+        RedisStore::new(connection, self.key_prefix, self.ttl, self.timeout)
+    }
+}
+
+impl fmt::Debug for RedisStoreBuilder {
+    /// Leaves the URL out: it may hold a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStoreBuilder")
+            .field("key_prefix", &self.key_prefix)
+            .field("ttl", &self.ttl)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(builder: RedisStoreBuilder) -> Result<(), ConnectError> {
+        builder.check().map(drop)
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        let builder = || RedisStore::builder("redis://127.0.0.1:6379/0");
+        assert!(check(builder()).is_ok());
+        assert!(matches!(
+            check(builder().ttl(Duration::from_micros(999))),
+            Err(ConnectError::TtlTooShort(_))
+        ));
+        assert!(check(builder().ttl(Duration::from_millis(1))).is_ok());
+        assert!(matches!(
+            check(builder().timeout(Duration::ZERO)),
+            Err(ConnectError::ZeroTimeout)
+        ));
+        for url in ["http://127.0.0.1/", "not a url", "redis://"] {
+            let result = check(RedisStore::builder(url));
+            assert!(matches!(result, Err(ConnectError::InvalidUrl(_))), "{url}");
+        }
+    }
+
+    #[test]
+    fn the_url_and_its_password_stay_out_of_debug_and_errors() {
+        let url = "redis://:hunter2@127.0.0.1:6379/";
+        let debug = format!("{:?}", RedisStore::builder(url));
+        assert!(!debug.contains("hunter2"), "{debug}");
+        let error = check(RedisStore::builder("redis://:hunter2@/")).unwrap_err();
+        assert!(!format!("{error} {error:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn lazy_outside_a_runtime_is_an_error_not_a_panic() {
+        let result = RedisStore::builder("redis://127.0.0.1:6379/").connect_lazy();
+        assert!(matches!(result, Err(ConnectError::NoRuntime)));
     }
 }

@@ -441,8 +441,10 @@ impl Event {
         self.message()?.text()
     }
 
-    /// The message's id, for a message event.
-    pub(crate) fn message_id(&self) -> Option<&str> {
+    /// The message's id, for a message event: what a repeated delivery of one message shares,
+    /// and what deduplication, deferred jobs and dialogues key on. Read without typing the
+    /// whole message.
+    pub fn message_id(&self) -> Option<&str> {
         match &self.inner.head {
             Some(head) => Some(head.id.get(&self.inner.body)),
             None => self.message().map(|message| message.id.as_str()),

@@ -60,6 +60,7 @@ mod rejection;
 mod reply;
 pub mod rich_text;
 mod router;
+mod send;
 mod store;
 mod target;
 #[cfg(feature = "testing")]
@@ -74,6 +75,7 @@ pub use receiver::{Policy, Receiver};
 pub use rejection::{BodyError, Rejection, Skipped, Unhandled};
 pub use reply::{BOT_NAME_HEADER, BotName, BotNameError, QUICK_REPLY_HEADER, QuickReply, Reply};
 pub use router::{Command, Router};
+pub use send::SendMessage;
 pub use store::{
     FailOpen, ForgetFuture, MemoryStore, MessageIdStore, RecordFuture, Recorded,
     STORE_FAILURES_METRIC, StoreError,

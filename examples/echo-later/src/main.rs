@@ -1,40 +1,43 @@
-//! `echo-later`: the echo bot, answering the way a slow bot must. Each delivery is acknowledged
-//! at once (200, no quick reply); after `ECHO_DELAY_MS` of "slow work" the echo is posted
-//! through Channel's Open API. On SIGTERM or SIGINT the bot stops taking deliveries, waits for
-//! the echoes still in flight, and exits 0.
+//! `echo-later`: the echo bot, answering the way a slow bot must. Each delivery is queued as a
+//! job and acknowledged at once (200, no quick reply); a worker runs the job, which after
+//! `ECHO_DELAY_MS` of "slow work" posts the echo through Channel's Open API. On SIGTERM or
+//! SIGINT the bot stops taking deliveries, lets the worker finish the echoes in hand
+//! (at most 20 s), and exits 0.
 //!
-//! Several replicas can run behind a load balancer: a message Channel delivers again, to any
-//! of them, is echoed once. They recognise repeats through the message ids they share in
-//! Redis (`CHANNEL_DEDUP_URL`); without it each keeps its own in memory. If Redis cannot
-//! answer, deliveries go on as first ones (a possible double echo beats a lost one).
-//! `GET /healthz` is for the load balancer, `GET /metrics` (Prometheus text) for monitoring.
+//! With `CHANNEL_QUEUE_URL` the jobs live in Redis: replicas share them, a job survives a
+//! deploy, a crash or an outage of Channel (retried for up to a day, posted once thanks to its
+//! `requestId`), and a 429 pauses every replica. Without it they live in this process's memory
+//! (at most `ECHO_QUEUE_CAPACITY`; what a shutdown leaves is lost, and said so). Repeated
+//! deliveries are recognised through `CHANNEL_DEDUP_URL` (Redis) or in memory. `GET /healthz` is
+//! for the load balancer, `GET /metrics` (Prometheus text) for monitoring.
 //!
 //! Environment: `CHANNEL_ACCESS_KEY`, `CHANNEL_ACCESS_SECRET` (required),
 //! `CHANNEL_API_BASE_URL` (`https://api.channel.io`), `CHANNEL_WEBHOOK_TOKEN` (generated and
 //! printed when unset), `HOST` (127.0.0.1), `PORT` (8080), `ECHO_DELAY_MS` (1000),
-//! `CHANNEL_DEDUP_URL` (`redis://host:port`, shared by the replicas; unset: in memory).
+//! `ECHO_CONCURRENCY` (32), `CHANNEL_QUEUE_URL` (`redis://host:port`; unset: memory),
+//! `CHANNEL_QUEUE_CLAIM_MS` (30000), `ECHO_QUEUE_CAPACITY` (10000, memory queue),
+//! `CHANNEL_DEDUP_URL` (`redis://host:port`; unset: in memory).
 
 use std::future::Future;
 use std::process::ExitCode;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::routing::get;
-use channeltalk_api::later::{DrainReport, Later, ShutdownSignal};
-use channeltalk_api::{Client, RetryPolicy, SendMessage};
-use channeltalk_webhook::{
-    BotName, Event, HANDLER_DURATION_METRIC, MemoryStore, Receiver, WebhookToken, sync_handler,
+use channeltalk_api::{Client, RetryPolicy};
+use channeltalk_jobs::{
+    Job, JobError, JobQueue, Jobs, MemoryQueue, ShutdownReport, ShutdownSignal, WorkerBuilder,
 };
-use channeltalk_webhook_redis::RedisStore;
+use channeltalk_webhook::{
+    BotName, Event, HANDLER_DURATION_METRIC, MemoryStore, Receiver, WebhookToken, with_state,
+};
+use channeltalk_webhook_redis::{RedisQueue, RedisStore};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
-use tracing::Instrument;
 
 const BOT: BotName = BotName::from_static("EchoBot");
-/// How long a shutdown waits for echoes in flight: less than the 30 s platforms usually allow.
+/// How long a shutdown waits for the echoes in hand: less than the 30 s platforms usually allow.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long one echo may spend on retries: well inside the drain.
-const RETRY_BUDGET: Duration = Duration::from_secs(15);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -52,9 +55,6 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let client = Client::builder_from_env()? // CHANNEL_ACCESS_KEY, _SECRET, CHANNEL_API_BASE_URL
-        .retry(RetryPolicy::default().max_elapsed(RETRY_BUDGET))
-        .build()?;
     let token = match std::env::var("CHANNEL_WEBHOOK_TOKEN") {
         Ok(token) => token,
         Err(_) => {
@@ -68,16 +68,31 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let receiver = Receiver::new(WebhookToken::new(token)?);
     // Repeated deliveries are recognised: through Redis for replicas, else in this process.
+    // Lazy connections: a replica starts even while Redis is down (and then fails open). The
+    // URLs may hold a password: never print them.
     let receiver = match std::env::var("CHANNEL_DEDUP_URL") {
         Ok(url) => {
-            // Lazy: a replica starts even while Redis is down (it then fails open). The URL
-            // may hold a password: never print it.
-            let store = RedisStore::builder(url).connect_lazy()?;
             println!("message ids shared through Redis (CHANNEL_DEDUP_URL)");
-            receiver.with_deduplication(store)
+            receiver.with_deduplication(RedisStore::builder(url).connect_lazy()?)
         }
         Err(_) => receiver.with_deduplication(MemoryStore::default()),
     };
+    let queue: Arc<dyn JobQueue> = match std::env::var("CHANNEL_QUEUE_URL") {
+        Ok(url) => {
+            println!("jobs queued in Redis (CHANNEL_QUEUE_URL)");
+            let claim = Duration::from_millis(env_or("CHANNEL_QUEUE_CLAIM_MS", 30_000)?);
+            Arc::new(RedisQueue::builder(url).claim_time(claim).connect_lazy()?)
+        }
+        Err(_) => Arc::new(MemoryQueue::new(env_or("ECHO_QUEUE_CAPACITY", 10_000)?)),
+    };
+    let worker =
+        channeltalk_jobs::Worker::builder(queue).concurrency(env_or("ECHO_CONCURRENCY", 32)?);
+    // The client's posts and the worker's claims pass one gate: a 429 or an outage of Channel
+    // holds both back. Short retries of its own: the worker retries a failed job for hours.
+    let client = Client::builder_from_env()? // CHANNEL_ACCESS_KEY, _SECRET, CHANNEL_API_BASE_URL
+        .gate(worker.gate())
+        .retry(RetryPolicy::default().max_elapsed(Duration::from_secs(5)))
+        .build()?;
     let delay = Duration::from_millis(env_or("ECHO_DELAY_MS", 1000)?);
     let host = env_or("HOST", std::net::IpAddr::from([127, 0, 0, 1]))?;
     let signal = ShutdownSignal::install()?; // from here on, SIGTERM drains instead of killing
@@ -86,25 +101,32 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "echo-later listening on http://{}/webhook",
         listener.local_addr()?
     );
-    let stop = async move { println!("{}: finishing the echoes in flight", signal.wait().await) };
-    println!("{}", serve(listener, receiver, client, delay, stop).await?);
+    let stop = async move { println!("{}: finishing the echoes in hand", signal.wait().await) };
+    println!(
+        "{}",
+        serve(listener, receiver, worker, client, delay, stop).await?
+    );
     Ok(())
 }
 
-/// Serves `POST /webhook`, `GET /healthz` and `GET /metrics` until `stop`, then waits for the
-/// echoes in flight.
+/// Serves `POST /webhook`, `GET /healthz` and `GET /metrics` until `stop`, running the echo jobs
+/// meanwhile; then stops the worker and reports what it left.
 pub async fn serve(
     listener: TcpListener,
     receiver: Receiver,
+    worker: WorkerBuilder,
     client: Client,
     delay: Duration,
     stop: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<DrainReport> {
-    let later = Later::new();
-    let handler = {
-        let later = later.clone();
-        sync_handler(move |event: Event| echo_later(&event, &later, &client, delay))
-    };
+) -> std::io::Result<ShutdownReport> {
+    let worker = worker.start(move |job: Job| echo(client.clone(), delay, job));
+    // Each message is queued before its delivery is acknowledged. (Bot messages never get
+    // here: the receiver's default policy acknowledges them itself.)
+    let handler = with_state(worker.jobs(), async |jobs: Jobs, event: Event| {
+        if event.message_id().is_some() {
+            let _ = jobs.push(&event).await; // logged and counted by the SDK when not queued
+        }
+    });
     let metrics = prometheus();
     let app = channeltalk_webhook_axum::router("/webhook", receiver, handler)
         .route("/healthz", get(|| async { "ok" }))
@@ -112,35 +134,27 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await?;
-    Ok(later.drain(DRAIN_TIMEOUT).await)
+    Ok(worker.shutdown(DRAIN_TIMEOUT).await)
 }
 
-/// Starts the echo of a message in the background; the delivery is acknowledged at once.
-/// (Bot messages never get here: the receiver's default policy acknowledges them itself.)
-fn echo_later(event: &Event, later: &Later, client: &Client, delay: Duration) {
-    let Some(message) = event.message() else {
-        return;
+/// The job: the slow work, then the echo, posted with the job's `requestId`.
+async fn echo(client: Client, delay: Duration, job: Job) -> Result<(), JobError> {
+    let Some(text) = job.event().text() else {
+        return Ok(()); // nothing to echo
     };
-    let (Some(target), Some(text)) = (message.reply_target(), message.text()) else {
-        return;
+    let Some(post) = job.reply(format!("echo: {text}")) else {
+        return Ok(()); // no chat to answer in
     };
-    let send = SendMessage::new(target, format!("echo: {text}")).bot_name(BOT); // escaped
-    let client = client.clone();
-    // In the delivery's span, so the echo's log lines carry the message id.
-    let echo = async move {
-        tokio::time::sleep(delay).await; // the slow work
-        let target = send.target().to_string();
-        match client.send(send).await {
-            Ok(_) => tracing::info!(%target, "echo posted"),
-            Err(error) => tracing::error!(%target, %error, "echo not posted"),
-        }
-    };
-    later.spawn(echo.in_current_span());
+    tokio::time::sleep(delay).await; // the slow work
+    let target = post.target().to_string();
+    client.send(post.bot_name(BOT)).await?; // a failure is retried (or dead) by the worker
+    tracing::info!(%target, "echo posted");
+    Ok(())
 }
 
 /// The Prometheus recorder of this process, installed on first use: every metric of the SDK
-/// (deliveries, handler times, store failures, Open API requests and retries), rendered as
-/// text by `GET /metrics`. Histograms get buckets; a task keeps them from growing unbounded.
+/// (deliveries, handler times, jobs, store failures, Open API requests and retries), rendered
+/// as text by `GET /metrics`. Histograms get buckets; a task keeps them from growing unbounded.
 fn prometheus() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE

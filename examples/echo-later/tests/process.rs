@@ -121,11 +121,11 @@ fn bots_bad_tokens_and_other_events_post_nothing() {
     ] {
         assert_eq!(bot.deliver(&body, token).0, status, "{body}");
     }
-    // The drain waits for every background task, so after a clean exit nothing is pending.
+    // The shutdown waits for every job in hand, so after a clean exit nothing is pending.
     bot.terminate();
     assert!(bot.wait().success(), "{}", bot.output());
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
-    bot.wait_for_line("drained 0 background tasks");
+    bot.wait_for_line("0 jobs in hand, 0 finished");
 }
 
 #[test]
@@ -169,14 +169,14 @@ fn sigterm_with_an_echo_pending_still_posts_it_and_exits_0() {
         "the echo must still be pending"
     );
     bot.terminate();
-    bot.wait_for_line("SIGTERM: finishing the echoes in flight");
+    bot.wait_for_line("SIGTERM: finishing the echoes in hand");
     let status = bot.wait();
     assert_eq!(status.code(), Some(0), "{}", bot.output());
     let posted = fake.posted_messages();
     assert_eq!(posted.len(), 1);
     assert_eq!(posted[0].text(), "echo: hi");
     bot.wait_for_line("echo posted");
-    bot.wait_for_line("drained 1 background task in");
+    bot.wait_for_line("1 job in hand, 1 finished");
 }
 
 #[test]

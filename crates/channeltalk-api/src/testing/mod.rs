@@ -166,6 +166,8 @@ struct Shared {
     credentials: Credentials,
     requests: Vec<RecordedRequest>,
     faults: VecDeque<Fault>,
+    /// Answers every request not scripted otherwise, until ended.
+    outage: Option<Fault>,
     posted: Vec<PostedMessage>,
     store: store::Store,
 }
@@ -240,6 +242,7 @@ impl FakeChannelBuilder {
             credentials: self.credentials.clone(),
             requests: Vec::new(),
             faults: VecDeque::new(),
+            outage: None,
             posted: Vec::new(),
             store: store::Store::seeded(),
         }));
@@ -381,6 +384,30 @@ impl FakeChannel {
     /// Answers the next request (after those already scripted) with `fault`.
     pub fn fail_next(&self, fault: Fault) {
         self.lock().faults.push_back(fault);
+    }
+
+    /// Answers every request with `fault` (after those scripted with
+    /// [`FakeChannel::fail_next`]) until [`FakeChannel::end_outage`]: Channel down for a while.
+    ///
+    /// ```
+    /// use channeltalk_api::testing::{FakeChannel, Fault};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let fake = FakeChannel::start().await;
+    /// fake.outage(Fault::Status(503));
+    /// let client = fake.client();
+    /// assert_eq!(client.channel().await.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+    /// fake.end_outage();
+    /// assert!(client.channel().await.is_ok());
+    /// # }
+    /// ```
+    pub fn outage(&self, fault: Fault) {
+        self.lock().outage = Some(fault);
+    }
+
+    /// Ends an [`outage`](FakeChannel::outage): requests get their normal answers again.
+    pub fn end_outage(&self) {
+        self.lock().outage = None;
     }
 
     /// Every request received so far.

@@ -79,7 +79,7 @@ async fn handle(request: Request<Incoming>, shared: Arc<Mutex<Shared>>) -> Resul
             authorized,
             at: SystemTime::now(),
         });
-        let fault = shared.faults.pop_front();
+        let fault = shared.faults.pop_front().or_else(|| shared.outage.clone());
         let answer = match fault {
             Some(Fault::Drop) => return Err(Dropped),
             Some(Fault::RateLimited { reset_after_secs }) => Some(rate_limited(reset_after_secs)),

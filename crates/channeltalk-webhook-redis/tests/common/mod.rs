@@ -1,6 +1,8 @@
 //! What the tests share: the real `redis-server` (the crate's `testing` feature) and a log
 //! capture.
 
+#![allow(dead_code)] // each test file uses its own part
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 

@@ -215,7 +215,7 @@ impl OutgoingMessage {
     ///
     /// `blocks` is always written unless the message is a plain text only, so a quick reply's
     /// body is always `{"blocks":[…]}`.
-    pub fn serialize_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         if !self.blocks.is_empty() || self.plain_text.is_none() {
             map.serialize_entry("blocks", &self.blocks)?;
         }
