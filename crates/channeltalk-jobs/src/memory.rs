@@ -147,28 +147,37 @@ impl MemoryQueue {
         )
     }
 
-    async fn take(&self, max: usize, wait: Duration) -> Vec<Claimed> {
+    /// Waits until a job is ready to be claimed (a new one, or a delayed one whose time came),
+    /// at most `wait`; whether one is. Takes nothing: a worker waits here without holding slots.
+    pub(crate) async fn ready_within(&self, wait: Duration) -> bool {
         let deadline = Instant::now() + wait;
         loop {
             let notified = self.shared.added.notified();
+            let now = Instant::now();
             let next_due = {
                 let mut state = self.lock();
-                let claimed = state.take(max, Instant::now());
-                if !claimed.is_empty() || max == 0 {
-                    return claimed;
+                state.promote(now);
+                if !state.ready.is_empty() {
+                    return true;
                 }
                 state.delayed.keys().next().map(|(due, _)| *due)
             };
+            if now >= deadline {
+                return false;
+            }
             let until = next_due.map_or(deadline, |due| due.min(deadline));
             tokio::select! {
                 () = notified => {}
-                () = tokio::time::sleep_until(until) => {
-                    if until >= deadline {
-                        return self.lock().take(max, Instant::now());
-                    }
-                }
+                () = tokio::time::sleep_until(until) => {}
             }
         }
+    }
+
+    async fn take(&self, max: usize, wait: Duration) -> Vec<Claimed> {
+        if max == 0 || !self.ready_within(wait).await {
+            return Vec::new();
+        }
+        self.lock().take(max, Instant::now())
     }
 
     fn end(&self, receipt: &Receipt, finish: Finish) -> Finished {
@@ -223,7 +232,8 @@ impl State {
         self.next
     }
 
-    fn take(&mut self, max: usize, now: Instant) -> Vec<Claimed> {
+    /// Moves the delayed jobs whose time came to the ready ones.
+    fn promote(&mut self, now: Instant) {
         while let Some(entry) = self.delayed.first_entry() {
             if entry.key().0 > now {
                 break;
@@ -231,6 +241,10 @@ impl State {
             let ((_, number), job) = entry.remove_entry();
             self.ready.push_back((number, job));
         }
+    }
+
+    fn take(&mut self, max: usize, now: Instant) -> Vec<Claimed> {
+        self.promote(now);
         let count = max.min(self.ready.len());
         self.ready
             .drain(..count)
@@ -301,5 +315,88 @@ impl JobQueue for MemoryQueue {
 
     fn name(&self) -> &'static str {
         "memory"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use channeltalk_webhook::Event;
+    use channeltalk_webhook::testing::SampleEvent;
+
+    fn job(id: &str) -> StoredJob {
+        StoredJob::from_event(
+            &Event::parse(SampleEvent::user_message("hi").with_id(id).body()).unwrap(),
+        )
+    }
+
+    fn ids(claimed: &[Claimed]) -> Vec<&str> {
+        claimed.iter().map(|claim| claim.job.id()).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn delayed_jobs_come_back_in_due_order_and_a_claim_waits_for_the_first() {
+        let queue = MemoryQueue::new(10);
+        for id in ["a", "b", "c"] {
+            queue.add(job(id)).unwrap();
+        }
+        let claimed = queue.take(3, Duration::ZERO).await;
+        for (claim, seconds) in claimed.iter().zip([30, 10, 20]) {
+            let retry = Finish::Retry {
+                job: claim.job.clone().attempted(),
+                after: Duration::from_secs(seconds),
+            };
+            assert_eq!(queue.end(&claim.receipt, retry), Finished::Ended);
+        }
+        assert_eq!(queue.len(), 3);
+        let started = Instant::now();
+        let first = queue.take(10, Duration::from_secs(60)).await;
+        assert_eq!(
+            (ids(&first), started.elapsed()),
+            (vec!["b"], Duration::from_secs(10))
+        );
+        assert_eq!(first[0].job.attempts(), 1);
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        assert_eq!(ids(&queue.take(10, Duration::ZERO).await), ["c", "a"]);
+        // Nothing due: an empty claim after the wait.
+        assert!(queue.take(10, Duration::from_secs(5)).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn released_jobs_are_claimed_first_and_unknown_receipts_change_nothing() {
+        let queue = MemoryQueue::new(10);
+        for id in ["a", "b", "c"] {
+            queue.add(job(id)).unwrap();
+        }
+        let claimed = queue.take(2, Duration::ZERO).await;
+        queue.give_back(&[claimed[0].receipt.clone(), claimed[1].receipt.clone()]);
+        assert_eq!(ids(&queue.take(10, Duration::ZERO).await), ["a", "b", "c"]);
+        assert_eq!(
+            queue.end(&Receipt::new("999"), Finish::Done),
+            Finished::LeaseLost
+        );
+        assert_eq!(
+            queue.end(&Receipt::new("x"), Finish::Done),
+            Finished::LeaseLost
+        );
+    }
+
+    #[tokio::test]
+    async fn dead_letters_are_kept_up_to_a_bound() {
+        let queue = MemoryQueue::new(DEAD_LETTERS_KEPT + 10);
+        for n in 0..DEAD_LETTERS_KEPT + 5 {
+            queue.add(job(&format!("m{n}"))).unwrap();
+        }
+        for claim in queue.take(DEAD_LETTERS_KEPT + 5, Duration::ZERO).await {
+            let dead = Finish::Dead {
+                job: claim.job,
+                reason: "404".to_owned(),
+            };
+            queue.end(&claim.receipt, dead);
+        }
+        let letters = queue.dead_letters();
+        assert_eq!(letters.len(), DEAD_LETTERS_KEPT);
+        assert_eq!(letters[0].job.id(), "m5");
+        assert!(queue.is_empty());
     }
 }

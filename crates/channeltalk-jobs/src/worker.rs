@@ -121,10 +121,12 @@ impl WorkerBuilder {
             .then(|| MemoryQueue::new(self.local_capacity));
         let mut sources = vec![Source {
             queue: self.queue.clone(),
+            fallback: None,
         }];
         if let Some(local) = &local {
             sources.push(Source {
                 queue: Arc::new(local.clone()),
+                fallback: Some(local.clone()),
             });
         }
         let shared = Arc::new(Shared {
@@ -243,6 +245,9 @@ struct Shared {
 
 struct Source {
     queue: Arc<dyn JobQueue>,
+    /// This process's fallback queue: waited on without holding slots, so that it never keeps
+    /// them from the shared queue's claims.
+    fallback: Option<MemoryQueue>,
 }
 
 impl Worker {
@@ -387,8 +392,20 @@ impl Shared {
 /// Claims jobs from one source while the worker runs, as many as there are free slots.
 async fn claim_loop(shared: Arc<Shared>, index: usize) {
     let queue = shared.sources[index].queue.clone();
+    let fallback = shared.sources[index].fallback.clone();
     let mut failing = false;
     loop {
+        let wait = match &fallback {
+            Some(local) => {
+                tokio::select! {
+                    biased;
+                    () = shared.stop.cancelled() => return,
+                    ready = local.ready_within(CLAIM_WAIT) => if !ready { continue },
+                }
+                Duration::ZERO
+            }
+            None => CLAIM_WAIT,
+        };
         let readiness = tokio::select! {
             biased;
             () = shared.stop.cancelled() => return,
@@ -404,7 +421,7 @@ async fn claim_loop(shared: Arc<Shared>, index: usize) {
             permits = acquire_up_to(&shared.permits, want) => permits,
         };
         let Some(mut permits) = permits else { return };
-        let claimed = match queue.claim(permits.num_permits(), CLAIM_WAIT).await {
+        let claimed = match queue.claim(permits.num_permits(), wait).await {
             Ok(claimed) => {
                 if std::mem::take(&mut failing) {
                     tracing::info!(queue = queue.name(), "the job queue answers again");

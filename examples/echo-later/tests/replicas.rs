@@ -17,18 +17,6 @@ fn replica(fake: &FakeChannel, redis: &RedisServer) -> Bot {
     bot
 }
 
-/// Waits until the bot's `/metrics` has a line starting with `line` (a metric and its
-/// labels, then its value), and returns that value.
-fn metric(bot: &Bot, line: &str) -> String {
-    poll_until(&format!("{line} on /metrics"), || {
-        let (status, text) = bot.get("/metrics");
-        assert_eq!(status, 200);
-        text.lines()
-            .find_map(|found| found.strip_prefix(line))
-            .map(|value| value.trim().to_owned())
-    })
-}
-
 fn stop(mut bot: Bot) {
     bot.terminate();
     assert!(bot.wait().success(), "{}", bot.output());
@@ -49,14 +37,14 @@ fn two_replicas_sharing_redis_echo_a_repeated_message_once() {
 
     let outcome =
         |label: &str| format!("channeltalk_webhook_deliveries_total{{outcome=\"{label}\"}}");
-    assert_eq!(metric(&a, &outcome("acknowledged")), "1");
-    assert_eq!(metric(&b, &outcome("duplicate")), "1");
-    assert_eq!(metric(&b, &outcome("acknowledged")), "1");
+    assert_eq!(a.metric(&outcome("acknowledged")), "1");
+    assert_eq!(b.metric(&outcome("duplicate")), "1");
+    assert_eq!(b.metric(&outcome("acknowledged")), "1");
     let posted = "channeltalk_api_requests_total{status=\"2xx\"}";
-    assert_eq!(metric(&a, posted), "1");
-    assert_eq!(metric(&b, posted), "1");
+    assert_eq!(a.metric(posted), "1");
+    assert_eq!(b.metric(posted), "1");
     assert!(
-        metric(&a, "channeltalk_webhook_handler_duration_seconds_count")
+        a.metric("channeltalk_webhook_handler_duration_seconds_count")
             .parse::<u64>()
             .is_ok()
     );
@@ -93,7 +81,7 @@ fn with_redis_stopped_the_replicas_keep_echoing() {
     poll_until("both replicas to post", || {
         (fake.requests().len() == 3).then_some(())
     });
-    assert_eq!(metric(&a, "channeltalk_webhook_store_failures_total"), "1");
+    assert_eq!(a.metric("channeltalk_webhook_store_failures_total"), "1");
     a.wait_for_line("message id store cannot answer");
 
     stop(a);
@@ -111,7 +99,7 @@ fn one_process_without_redis_recognises_repeats_in_memory() {
         assert_eq!(bot.deliver(&hi, TOKEN), (200, None, "ok".to_owned()));
     }
     let duplicates = "channeltalk_webhook_deliveries_total{outcome=\"duplicate\"}";
-    assert_eq!(metric(&bot, duplicates), "2");
+    assert_eq!(bot.metric(duplicates), "2");
     stop(bot);
     assert_eq!(fake.posted_messages().len(), 1);
 }

@@ -143,6 +143,18 @@ impl Bot {
         (status, response.body_mut().read_to_string().unwrap())
     }
 
+    /// Waits until `/metrics` has a line starting with `line` (a metric and its labels, then
+    /// its value), and returns that value.
+    pub fn metric(&self, line: &str) -> String {
+        poll_until(&format!("{line} on /metrics"), || {
+            let (status, text) = self.get("/metrics");
+            assert_eq!(status, 200);
+            text.lines()
+                .find_map(|found| found.strip_prefix(line))
+                .map(|value| value.trim().to_owned())
+        })
+    }
+
     /// Sends SIGTERM, as a platform stopping the process does.
     pub fn terminate(&self) {
         let status = Command::new("kill")
@@ -181,6 +193,11 @@ pub fn bot_command() -> Command {
         "CHANNEL_API_BASE_URL",
         "CHANNEL_WEBHOOK_TOKEN",
         "ECHO_DELAY_MS",
+        "ECHO_CONCURRENCY",
+        "ECHO_QUEUE_CAPACITY",
+        "CHANNEL_QUEUE_URL",
+        "CHANNEL_QUEUE_CLAIM_MS",
+        "CHANNEL_DEDUP_URL",
         "HOST",
     ] {
         command.env_remove(name);
