@@ -1,7 +1,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-//! A Redis store of handled message ids for `channeltalk-webhook`, so that bot replicas behind
-//! a load balancer answer a repeated Channel Talk delivery once.
+//! What the replicas of a Channel Talk bot share through Redis: the handled message ids
+//! ([`RedisStore`]), so that a repeated delivery is answered once, and the job queue
+//! ([`RedisQueue`], Redis Streams), so that the answers the bot owes survive a deploy, a crash
+//! or an outage of Channel, and a 429 pauses every replica (its module documentation has the
+//! key layout and the protocol).
+//!
+//! # The message-id store
 //!
 //! Webhook delivery is at-least-once, and a repeated delivery may reach another replica than
 //! the first one. Each replica records a message id before handling the message; with one
@@ -41,7 +46,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! `rediss://` (TLS) URLs are not supported: this crate builds without a TLS stack.
+//! `rediss://` (TLS) URLs are not supported: this crate builds without a TLS stack, and neither
+//! is Redis Cluster.
 
 mod connection;
 mod queue;

@@ -83,6 +83,8 @@ struct Inner {
     /// Whether the consumer group is known to exist.
     group_ready: AtomicBool,
     takeover: Mutex<Takeover>,
+    /// When the consumers of past processes are next looked for.
+    next_consumer_sweep: Mutex<Instant>,
 }
 
 struct Keys {
@@ -432,6 +434,7 @@ impl RedisQueue {
     }
 
     async fn promote(&self) -> Result<usize, QueueError> {
+        self.sweep_consumers().await;
         let mut invocation = self.inner.scripts.promote.key(&self.inner.keys.delayed);
         invocation.key(&self.inner.keys.stream).arg(PROMOTE_AT_ONCE);
         match self.run(&invocation).await? {
@@ -439,6 +442,43 @@ impl RedisQueue {
             other => Err(QueueError::unavailable(format!(
                 "Redis answered the promotion script with {other:?} instead of a count"
             ))),
+        }
+    }
+
+    /// Every few minutes, removes the consumers that hold nothing and were idle for an hour.
+    async fn sweep_consumers(&self) {
+        {
+            let mut next = self
+                .inner
+                .next_consumer_sweep
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            if now < *next {
+                return;
+            }
+            *next = now + CONSUMER_SWEEP_EVERY;
+        }
+        if self.forget_idle_consumers(IDLE_CONSUMER).await.is_err() {
+            // No group yet, or Redis down: the next sweep tries again.
+        }
+    }
+
+    async fn forget_idle_consumers(&self, idle: Duration) -> Result<usize, QueueError> {
+        let mut invocation = self
+            .inner
+            .scripts
+            .forget_consumers
+            .key(&self.inner.keys.stream);
+        invocation.arg(&self.inner.group).arg(millis(idle));
+        match self.run(&invocation).await? {
+            Value::Int(removed) => {
+                if removed > 0 {
+                    tracing::info!(removed, "removed the idle consumers of stopped workers");
+                }
+                Ok(usize::try_from(removed).unwrap_or(0))
+            }
+            _ => Ok(0),
         }
     }
 
@@ -462,6 +502,11 @@ impl RedisQueue {
 const MAX_BLOCK: Duration = Duration::from_secs(1);
 /// How many delayed jobs one housekeeping call moves at most.
 const PROMOTE_AT_ONCE: usize = 1_000;
+/// How often a queue looks for the consumers of stopped workers.
+const CONSUMER_SWEEP_EVERY: Duration = Duration::from_secs(600);
+/// How long a consumer holding nothing must have been idle to be removed: a live worker reads
+/// at least every second.
+const IDLE_CONSUMER: Duration = Duration::from_secs(3600);
 
 fn queue_error(error: CallError) -> QueueError {
     match error {
@@ -650,6 +695,7 @@ impl RedisQueueBuilder {
                     cursor: "0-0".to_owned(),
                     next_at: Instant::now(),
                 }),
+                next_consumer_sweep: Mutex::new(Instant::now()),
             }),
         }
     }
@@ -702,6 +748,46 @@ mod tests {
             Some(UNIX_EPOCH + Duration::from_millis(1_700_000_000_123))
         );
         assert_eq!(entry_time("x"), None);
+    }
+
+    #[tokio::test]
+    async fn consumers_holding_nothing_are_forgotten_and_those_holding_jobs_kept() {
+        let server = crate::testing::RedisServer::start();
+        let queue = |name: &str| {
+            RedisQueue::builder(server.url())
+                .consumer(name)
+                .connect_lazy()
+                .unwrap()
+        };
+        let (stopped, busy) = (queue("stopped-worker"), queue("busy-worker"));
+        for id in ["m1", "m2"] {
+            let body = channeltalk_webhook::testing::SampleEvent::user_message("hi")
+                .with_id(id)
+                .body();
+            let event = channeltalk_webhook::Event::parse(body).unwrap();
+            stopped.push(StoredJob::from_event(&event)).await.unwrap();
+        }
+        // One worker ran its job to the end and stopped; the other holds one.
+        let done = stopped.claim(1, Duration::ZERO).await.unwrap();
+        stopped
+            .finish(&done[0].receipt, Finish::Done)
+            .await
+            .unwrap();
+        assert_eq!(busy.claim(1, Duration::ZERO).await.unwrap().len(), 1);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let removed = busy.forget_idle_consumers(Duration::from_millis(10)).await;
+        assert_eq!(removed.unwrap(), 1);
+        let consumers: Vec<Vec<redis::Value>> = redis::cmd("XINFO")
+            .arg("CONSUMERS")
+            .arg(busy.stream_key())
+            .arg(RedisQueue::DEFAULT_GROUP)
+            .query(&mut server.raw())
+            .unwrap();
+        assert_eq!(consumers.len(), 1);
+        assert_eq!(
+            consumers[0][1],
+            redis::Value::BulkString(b"busy-worker".to_vec())
+        );
     }
 
     #[test]

@@ -105,6 +105,28 @@ end
 return 1
 ";
 
+/// `KEYS[1]` stream; `ARGV` group, idle time (ms). Removes the consumers that hold no job and
+/// did nothing for that long (the workers of past processes: each process is a consumer of its
+/// own); answers how many. In a script, so that a consumer cannot receive a job between the
+/// look and the removal.
+const FORGET_CONSUMERS: &str = r"
+local removed = 0
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local name, pending, idle
+  for i = 1, #consumer, 2 do
+    local key = consumer[i]
+    if key == 'name' then name = consumer[i + 1]
+    elseif key == 'pending' then pending = consumer[i + 1]
+    elseif key == 'idle' then idle = consumer[i + 1] end
+  end
+  if name and pending == 0 and idle and idle > tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)
+    removed = removed + 1
+  end
+end
+return removed
+";
+
 /// The scripts, loaded once per queue (Redis caches them by hash).
 pub(super) struct Scripts {
     pub(super) push: Script,
@@ -115,6 +137,7 @@ pub(super) struct Scripts {
     pub(super) release: Script,
     pub(super) promote: Script,
     pub(super) pause: Script,
+    pub(super) forget_consumers: Script,
 }
 
 impl Scripts {
@@ -129,6 +152,7 @@ impl Scripts {
             release: owned(RELEASE),
             promote: Script::new(&format!("{NOW}{PROMOTE}")),
             pause: Script::new(PAUSE),
+            forget_consumers: Script::new(FORGET_CONSUMERS),
         }
     }
 }
