@@ -56,7 +56,9 @@ impl StoredJob {
         StoredJob {
             id,
             message,
-            body: event.body().clone(),
+            // A copy of its own: the event's body may be a slice of a much larger read buffer,
+            // which a job waiting in memory would otherwise keep alive.
+            body: Bytes::copy_from_slice(event.body()),
             received_at: now_in_millis(),
             attempts: 0,
         }
