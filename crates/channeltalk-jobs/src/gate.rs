@@ -190,6 +190,9 @@ struct Inner {
     shared: Option<Arc<dyn PauseStore>>,
     /// Whether the shared store is failing (to warn once per outage).
     shared_failing: AtomicBool,
+    /// While the shared store fails, it is asked again only after this: a store that hangs
+    /// until its timeout must not add that timeout to every request.
+    shared_retry_at: Mutex<Option<Instant>>,
 }
 
 #[derive(Default)]
@@ -275,6 +278,7 @@ impl Gate {
                 state: Mutex::new(State::default()),
                 shared,
                 shared_failing: AtomicBool::new(false),
+                shared_retry_at: Mutex::new(None),
             }),
         }
     }
@@ -394,6 +398,9 @@ impl Gate {
         let Some(store) = &self.inner.shared else {
             return;
         };
+        if self.shared_cooling_down() {
+            return;
+        }
         match store.paused_until().await {
             Ok(until) => {
                 if self.inner.shared_failing.swap(false, Ordering::Relaxed) {
@@ -408,7 +415,22 @@ impl Gate {
         }
     }
 
+    /// Whether a failing shared store is left alone for now.
+    fn shared_cooling_down(&self) -> bool {
+        let retry_at = self
+            .inner
+            .shared_retry_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        retry_at.is_some_and(|at| Instant::now() < at)
+    }
+
     fn shared_failed(&self, error: &QueueError, what: &str) {
+        *self
+            .inner
+            .shared_retry_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + SHARED_COOL_DOWN);
         if !self.inner.shared_failing.swap(true, Ordering::Relaxed) {
             tracing::warn!(
                 error = %crate::error::chain(error),
@@ -481,6 +503,8 @@ impl Gate {
 const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
 /// How long a slow-down without `x-ratelimit-reset` lasts.
 const DEFAULT_SLOW: Duration = Duration::from_secs(1);
+/// How long a failing shared pause store is left alone before it is asked again.
+const SHARED_COOL_DOWN: Duration = Duration::from_secs(5);
 /// How often a worker looks again while a probe is out.
 const PROBE_POLL: Duration = Duration::from_millis(250);
 
@@ -742,6 +766,51 @@ mod tests {
         drop(gate.admit(Duration::ZERO).await.unwrap());
         assert_eq!(started.elapsed(), Duration::ZERO);
         assert!(!gate.status().slowed);
+    }
+
+    /// A shared store that answers its first read and fails the others, counting them.
+    struct Flaky {
+        reads: std::sync::atomic::AtomicU32,
+        until: Mutex<Option<SystemTime>>,
+    }
+
+    impl PauseStore for Flaky {
+        fn pause_until(&self, until: SystemTime) -> PauseFuture<'_, ()> {
+            *self.until.lock().unwrap() = Some(until);
+            Box::pin(std::future::ready(Ok(())))
+        }
+
+        fn paused_until(&self) -> PauseFuture<'_, Option<SystemTime>> {
+            let reads = self.reads.fetch_add(1, Ordering::SeqCst);
+            let answer = if reads == 0 {
+                Ok(*self.until.lock().unwrap())
+            } else {
+                Err(QueueError::TimedOut(Duration::from_millis(500)))
+            };
+            Box::pin(std::future::ready(answer))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shared_pause_is_honoured_and_a_failing_store_is_left_alone_for_a_while() {
+        let store = Arc::new(Flaky {
+            reads: std::sync::atomic::AtomicU32::new(0),
+            until: Mutex::new(Some(SystemTime::now() + 60 * S)),
+        });
+        let gate = Gate::shared(store.clone(), GateSettings::default());
+        // Another replica's pause, read from the store.
+        let held = gate.admit(Duration::ZERO).await.unwrap_err();
+        assert!(matches!(held, Held::RateLimited { .. }), "{held:?}");
+        // The store now fails: requests go on with what this process knows, and the store is
+        // asked again only after a cool-down.
+        let fresh = Gate::shared(store.clone(), GateSettings::default());
+        for _ in 0..10 {
+            drop(fresh.admit(Duration::ZERO).await.unwrap());
+        }
+        assert_eq!(store.reads.load(Ordering::SeqCst), 2);
+        tokio::time::sleep(SHARED_COOL_DOWN).await;
+        drop(fresh.admit(Duration::ZERO).await.unwrap());
+        assert_eq!(store.reads.load(Ordering::SeqCst), 3);
     }
 
     #[test]
