@@ -169,6 +169,13 @@ pub struct EventArgs {
         default_value_t = Chat::UserChat
     )]
     pub chat: Chat,
+
+    /// The message's id (--type message only). Without it, `send` gives every message a fresh
+    /// id, as Channel does, so that a bot which recognises repeated deliveries answers each
+    /// one; give the same id twice to play a repeated delivery. `sample` prints the sample's
+    /// own id.
+    #[arg(long, value_name = "ID")]
+    pub message_id: Option<String>,
 }
 
 impl Default for EventArgs {
@@ -179,6 +186,7 @@ impl Default for EventArgs {
             event_type: EventType::Message,
             person: Person::User,
             chat: Chat::UserChat,
+            message_id: None,
         }
     }
 }

@@ -8,11 +8,11 @@ use channeltalk_webhook::TOKEN_PARAMETER;
 use channeltalk_webhook::http::Uri;
 use channeltalk_webhook::testing::ChannelView;
 
-use crate::args::SendArgs;
+use crate::args::{EventType, SendArgs};
 use crate::error::CliError;
 use crate::event::{
-    build_event, describe_envelope, describe_event, describe_file_event, read_event_file,
-    with_envelope,
+    build_event, describe_envelope, describe_event, describe_file_event, fresh_message_id,
+    read_event_file, with_envelope,
 };
 
 /// What stands for the token wherever the URL is shown.
@@ -164,12 +164,19 @@ impl Outgoing {
                 let (bytes, json) = read_event_file(path)?;
                 (bytes, describe_file_event(path, &json))
             }
-            None => (
-                with_envelope(build_event(&args.event), &args.envelope)
-                    .body()
-                    .into_bytes(),
-                describe_event(&args.event) + &describe_envelope(&args.envelope),
-            ),
+            None => {
+                // Every send is a new message, unless the caller names its id (then shown).
+                let mut event = args.event.clone();
+                if event.event_type == EventType::Message && event.message_id.is_none() {
+                    event.message_id = Some(fresh_message_id());
+                }
+                (
+                    with_envelope(build_event(&event), &args.envelope)
+                        .body()
+                        .into_bytes(),
+                    describe_event(&args.event) + &describe_envelope(&args.envelope),
+                )
+            }
         };
         Self::new(
             &args.url,

@@ -29,12 +29,33 @@ pub fn build_event(args: &EventArgs) -> SampleEvent {
                 Person::Manager => SampleEvent::manager_message(&args.text),
                 Person::Bot => SampleEvent::bot_message(&args.text),
             };
-            match args.chat {
+            let message = match args.chat {
                 Chat::UserChat => message,
                 Chat::Group => message.in_team_chat(),
+            };
+            match &args.message_id {
+                Some(id) => message.with_id(id),
+                None => message,
             }
         }
     }
+}
+
+/// A fresh message id for one `send`: `sim-` and 16 hex digits from the clock, the process and a
+/// counter (as long as the sample's own id, so the body keeps its size; unique enough for a
+/// local bot's memory of handled ids).
+#[must_use]
+pub fn fresh_message_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| {
+            u64::try_from(d.as_nanos() & u128::from(u64::MAX)).unwrap_or(0)
+        });
+    let count = COUNT.fetch_add(1, Ordering::Relaxed);
+    let mixed = nanos ^ count.rotate_left(40) ^ u64::from(std::process::id()).rotate_left(20);
+    format!("sim-{mixed:016x}")
 }
 
 /// A one-line description of the event the arguments describe, such as
@@ -54,7 +75,12 @@ pub fn describe_event(args: &EventArgs) -> String {
                 Chat::UserChat => "a user chat",
                 Chat::Group => "a team chat",
             };
-            format!("a message by {person} in {chat}: {:?}", args.text)
+            let id = args
+                .message_id
+                .as_ref()
+                .map(|id| format!(", message id {id}"))
+                .unwrap_or_default();
+            format!("a message by {person} in {chat}: {:?}{id}", args.text)
         }
     }
 }
@@ -169,6 +195,7 @@ mod tests {
             event_type,
             person,
             chat,
+            message_id: None,
         }
     }
 

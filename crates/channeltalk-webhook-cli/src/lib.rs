@@ -69,7 +69,7 @@
 //! use channeltalk_webhook::testing::ChannelView;
 //! use channeltalk_webhook_cli::{Chat, EventArgs, EventType, Person, Verdict, build_event, render_view};
 //!
-//! let args = EventArgs { text: "hi".into(), event_type: EventType::Message, person: Person::Manager, chat: Chat::Group };
+//! let args = EventArgs { person: Person::Manager, chat: Chat::Group, ..EventArgs::default() };
 //! let event = build_event(&args).event();
 //! assert!(event.message().unwrap().is_team_chat());
 //!

@@ -143,6 +143,13 @@ fn render(view: &ChannelView, quick_reply_header: bool, ansi: bool) -> String {
                  header `x-quick-reply: true`)."
             )
             .ok();
+            writeln!(
+                out,
+                "The bot acknowledged without answering: it may answer later through the Open \
+                 API (watch with --api-listen), or it took the message for one it had handled \
+                 already (the same message id)."
+            )
+            .ok();
         }
         return out;
     }
