@@ -81,7 +81,7 @@ pub use store::{
     STORE_FAILURES_METRIC, StoreError,
 };
 pub use target::ChatTarget;
-pub use token::{TOKEN_PARAMETER, TokenConfigError, TokenError, WebhookToken};
+pub use token::{TOKEN_PARAMETER, TokenConfigError, TokenError, TokenSource, WebhookToken};
 
 /// Re-exported so adapters and users share the exact `http` and `bytes` versions.
 pub use bytes;

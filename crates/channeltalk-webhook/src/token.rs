@@ -47,6 +47,18 @@ pub enum TokenConfigError {
         /// The variable's name.
         variable: String,
     },
+    /// [`WebhookToken::generate`] found no randomness in the operating system.
+    #[error("no webhook token could be generated: the operating system gave no randomness")]
+    NoRandomness,
+}
+
+/// Where [`WebhookToken::from_env_or_generate`] found the token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TokenSource {
+    /// The environment variable.
+    Environment,
+    /// Made up, as the variable is not set: show it to whoever sets up the webhook.
+    Generated,
 }
 
 /// Why a request's token was refused. Answered with `401 Unauthorized`.
@@ -83,6 +95,38 @@ impl WebhookToken {
             variable: variable.to_owned(),
         })?;
         Self::new(value)
+    }
+
+    /// A fresh random token: 128 bits from the operating system, as 32 hex digits. For a bot
+    /// run locally before its webhook exists; never a guessable one (no randomness, no token).
+    pub fn generate() -> Result<Self, TokenConfigError> {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).map_err(|_| TokenConfigError::NoRandomness)?;
+        Self::new(
+            bytes
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect::<String>(),
+        )
+    }
+
+    /// The token from `variable` or, when it is not set, a [generated](WebhookToken::generate)
+    /// one, saying which. A set but unusable value is an error, not a reason to generate.
+    ///
+    /// ```
+    /// use channeltalk_webhook::{TokenSource, WebhookToken};
+    ///
+    /// let (token, source) = WebhookToken::from_env_or_generate("A_VARIABLE_NOBODY_SETS")?;
+    /// assert_eq!(source, TokenSource::Generated);
+    /// assert_eq!(token.expose_secret().len(), 32);
+    /// # Ok::<(), channeltalk_webhook::TokenConfigError>(())
+    /// ```
+    pub fn from_env_or_generate(variable: &str) -> Result<(Self, TokenSource), TokenConfigError> {
+        match Self::from_env(variable) {
+            Ok(token) => Ok((token, TokenSource::Environment)),
+            Err(TokenConfigError::NotSet { .. }) => Ok((Self::generate()?, TokenSource::Generated)),
+            Err(error) => Err(error),
+        }
     }
 
     /// The secret itself. Only for where you must hand it on (building the webhook URL).
