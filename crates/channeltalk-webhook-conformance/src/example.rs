@@ -26,7 +26,17 @@ impl Example {
     ///
     /// If the binary cannot start or exits before printing its address.
     pub fn start(binary: &str, token: &str) -> Example {
+        Example::start_with(binary, token, &[])
+    }
+
+    /// [`Example::start`] with more environment variables (a Redis URL, a time to live).
+    ///
+    /// # Panics
+    ///
+    /// If the binary cannot start or exits before printing its address.
+    pub fn start_with(binary: &str, token: &str, env: &[(&str, &str)]) -> Example {
         let mut child = Command::new(binary)
+            .envs(env.iter().copied())
             .env("CHANNEL_WEBHOOK_TOKEN", token)
             .env("HOST", "127.0.0.1")
             .env("PORT", "0")

@@ -1,10 +1,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 //! What the replicas of a Channel Talk bot share through Redis: the handled message ids
-//! ([`RedisStore`]), so that a repeated delivery is answered once, and the job queue
+//! ([`RedisStore`]), so that a repeated delivery is answered once; the job queue
 //! ([`RedisQueue`], Redis Streams), so that the answers the bot owes survive a deploy, a crash
-//! or an outage of Channel, and a 429 pauses every replica (its module documentation has the
-//! key layout and the protocol).
+//! or an outage of Channel, and a 429 pauses every replica (its documentation has the key
+//! layout and the protocol); and the dialogues ([`RedisDialogueStorage`]), each chat's state,
+//! written by compare-and-set so that no update is lost.
 //!
 //! # The message-id store
 //!
@@ -50,12 +51,14 @@
 //! is Redis Cluster.
 
 mod connection;
+mod dialogue;
 mod queue;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use connection::ConnectError;
+pub use dialogue::{RedisDialogueStorage, RedisDialogueStorageBuilder};
 pub use queue::{RedisQueue, RedisQueueBuilder};
 pub use store::{RedisStore, RedisStoreBuilder};
 

@@ -52,6 +52,7 @@
 pub mod adapter;
 mod body;
 mod delivery;
+pub mod dialogue;
 mod event;
 mod handler;
 pub mod model;

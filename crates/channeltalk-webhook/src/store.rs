@@ -45,15 +45,15 @@ pub enum Recorded {
     Repeat,
 }
 
-/// Why a [`MessageIdStore`] could not answer.
+/// Why a store (of message ids, of dialogues) could not answer.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The store did not answer within the time it was given.
-    #[error("the message id store did not answer within {0:?}")]
+    #[error("the store did not answer within {0:?}")]
     TimedOut(Duration),
     /// The store could not be reached or answered with an error; the source says why.
-    #[error("the message id store could not answer")]
+    #[error("the store could not answer")]
     Unavailable(#[source] Box<dyn Error + Send + Sync>),
 }
 
@@ -346,7 +346,7 @@ impl fmt::Debug for FailOpen {
 
 /// Displays an error with its sources, `error: source: source's source`, skipping a source
 /// whose text its error already ends with (some errors print their source themselves).
-struct Chain<'a>(&'a (dyn Error + 'static));
+pub(crate) struct Chain<'a>(pub(crate) &'a (dyn Error + 'static));
 
 impl fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -482,12 +482,12 @@ mod tests {
         let timed_out = StoreError::TimedOut(Duration::from_millis(250));
         assert_eq!(
             timed_out.to_string(),
-            "the message id store did not answer within 250ms"
+            "the store did not answer within 250ms"
         );
         let refused = StoreError::unavailable("connection refused");
         assert_eq!(
             Chain(&refused).to_string(),
-            "the message id store could not answer: connection refused"
+            "the store could not answer: connection refused"
         );
         // A source that already prints its own source is not repeated.
         #[derive(Debug, Error)]
@@ -496,7 +496,7 @@ mod tests {
         let dropped = StoreError::unavailable(Dropped(io::Error::other("reset")));
         assert_eq!(
             Chain(&dropped).to_string(),
-            "the message id store could not answer: dropped: reset"
+            "the store could not answer: dropped: reset"
         );
     }
 }
