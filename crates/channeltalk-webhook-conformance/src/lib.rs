@@ -48,6 +48,11 @@ mod api {}
 #[doc = include_str!("../../../docs/answering-later.md")]
 mod answering_later {}
 
+/// The dialogues chapter's code, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/dialogues.md")]
+mod dialogues {}
+
 /// The replicas chapter's code, compiled as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/replicas.md")]
