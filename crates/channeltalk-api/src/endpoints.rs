@@ -1,17 +1,16 @@
-//! The read and act endpoints: chats, users, the team, the channel, the hand-off to people,
-//! and webhook management. Sending is in `send`.
+//! The read and act endpoints: chats, users, the team, the channel, the hand-off to people.
+//! Sending is in `send`, webhook management in `webhooks`.
 
 use channeltalk_webhook::BotName;
 use channeltalk_webhook::model::{Bot, Manager, Message};
 use http::Method;
 
-use crate::client::{ApiResponse, Client, Request, segment};
+use crate::client::Client;
 use crate::error::ApiError;
-use crate::models::{
-    ChannelView, GroupView, ManagerView, NewWebhook, UserChatView, UserView, Webhook,
-    WebhookUpdate, WebhookView,
-};
+use crate::models::{ChannelView, GroupView, ManagerView, UserChatView, UserView};
 use crate::page::{Pages, SortOrder};
+use crate::response::ApiResponse;
+use crate::transport::{Request, segment};
 
 impl Client {
     /// `GET /open/v5/user-chats/{id}`: a user chat, its user and last message.
@@ -154,71 +153,6 @@ impl Client {
         self.call(request).await
     }
 
-    /// `GET /open/v5/webhooks`: every webhook of the channel, page by page.
-    pub fn webhooks(&self) -> Pages<Webhook> {
-        Pages::new(
-            self,
-            "/open/v5/webhooks",
-            "/open/v5/webhooks".to_owned(),
-            "webhooks",
-        )
-    }
-
-    /// `POST /open/v5/webhooks`: creates a webhook; the answer holds its `token`.
-    ///
-    /// Not repeated after a timeout or a 5xx (a repeat could create it twice): on such an
-    /// error, list the webhooks before trying again.
-    pub async fn create_webhook(
-        &self,
-        webhook: &NewWebhook,
-    ) -> Result<ApiResponse<Webhook>, ApiError> {
-        let request = Request::new(
-            Method::POST,
-            "/open/v5/webhooks",
-            "/open/v5/webhooks".to_owned(),
-        )
-        .json(webhook);
-        webhook_answer(self.call(request).await?)
-    }
-
-    /// `GET /open/v5/webhooks/{id}`: one webhook.
-    pub async fn webhook(&self, id: &str) -> Result<ApiResponse<Webhook>, ApiError> {
-        webhook_answer(
-            self.get(
-                "/open/v5/webhooks/{id}",
-                format!("/open/v5/webhooks/{}", segment(id)),
-            )
-            .await?,
-        )
-    }
-
-    /// `PATCH /open/v5/webhooks/{id}`: changes a webhook (`WebhookUpdate::new().unblock()`
-    /// unblocks it).
-    pub async fn update_webhook(
-        &self,
-        id: &str,
-        update: &WebhookUpdate,
-    ) -> Result<ApiResponse<Webhook>, ApiError> {
-        let request = Request::new(
-            Method::PATCH,
-            "/open/v5/webhooks/{id}",
-            format!("/open/v5/webhooks/{}", segment(id)),
-        )
-        .json(update);
-        webhook_answer(self.call(request).await?)
-    }
-
-    /// `DELETE /open/v5/webhooks/{id}`: deletes a webhook.
-    pub async fn delete_webhook(&self, id: &str) -> Result<ApiResponse<()>, ApiError> {
-        let request = Request::new(
-            Method::DELETE,
-            "/open/v5/webhooks/{id}",
-            format!("/open/v5/webhooks/{}", segment(id)),
-        );
-        let answer: ApiResponse<serde_json::Value> = self.call(request).await?;
-        Ok(answer.map(|_| ()))
-    }
-
     async fn get<T: serde::de::DeserializeOwned>(
         &self,
         template: &'static str,
@@ -226,9 +160,4 @@ impl Client {
     ) -> Result<ApiResponse<T>, ApiError> {
         self.call(Request::new(Method::GET, template, path)).await
     }
-}
-
-/// `{webhook: …}` → the webhook (an answer without one reads as an empty webhook).
-fn webhook_answer(answer: ApiResponse<WebhookView>) -> Result<ApiResponse<Webhook>, ApiError> {
-    Ok(answer.map(|view| view.webhook.unwrap_or_default()))
 }

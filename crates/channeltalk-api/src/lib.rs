@@ -65,28 +65,32 @@ mod models;
 mod observe;
 mod page;
 mod rate_limit;
+mod response;
 mod retry;
 mod send;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod transport;
+mod webhooks;
 
 pub use channeltalk_jobs::{Gate, Held};
 pub use channeltalk_webhook::model::{OutgoingMessage, Scope};
 pub use channeltalk_webhook::{BotName, QuickReply};
 pub use client::{
-    ACCESS_KEY_HEADER, ACCESS_KEY_VAR, ACCESS_SECRET_HEADER, ACCESS_SECRET_VAR, ApiResponse,
-    BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT_VALUE,
+    ACCESS_KEY_HEADER, ACCESS_KEY_VAR, ACCESS_SECRET_HEADER, ACCESS_SECRET_VAR, BASE_URL_VAR,
+    Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT_VALUE,
 };
 pub use error::{ApiError, ConfigError, TransportKind};
 pub use models::{
-    Channel, ChannelView, GroupView, ManagerView, MessageView, NewWebhook, UserChatView, UserView,
-    Webhook, WebhookUpdate,
+    Channel, ChannelView, GroupView, ManagerView, MessageView, UserChatView, UserView,
 };
 pub use observe::{REQUESTS_METRIC, RETRIES_METRIC};
 pub use page::{MAX_PAGE_SIZE, Page, Pages, SortOrder};
 pub use rate_limit::RateLimit;
+pub use response::ApiResponse;
 pub use retry::RetryPolicy;
 pub use send::{ChatTarget, SendMessage};
+pub use webhooks::{EnsureError, Ensured, NewWebhook, WEBHOOK_API_VERSION, Webhook, WebhookUpdate};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

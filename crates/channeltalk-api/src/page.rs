@@ -14,9 +14,11 @@ use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::client::{ApiResponse, Client, Request};
+use crate::client::Client;
 use crate::error::ApiError;
 use crate::lenient;
+use crate::response::ApiResponse;
+use crate::transport::Request;
 
 /// The most elements Channel returns in one page.
 pub const MAX_PAGE_SIZE: u32 = 500;

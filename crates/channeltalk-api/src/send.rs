@@ -6,9 +6,11 @@
 
 use http::Method;
 
-use crate::client::{ApiResponse, Client, Request, segment};
+use crate::client::Client;
 use crate::error::ApiError;
 use crate::models::MessageView;
+use crate::response::ApiResponse;
+use crate::transport::{Request, segment};
 
 pub use channeltalk_webhook::{ChatTarget, SendMessage};
 

@@ -448,9 +448,19 @@ async fn webhooks_are_created_read_updated_unblocked_listed_and_deleted() {
         .update_webhook(&id, &WebhookUpdate::new().name("renamed").unblock())
         .await
         .unwrap();
-    let request = last(&fake);
-    assert_eq!(request.method, "PATCH");
-    assert_eq!(request.body, json!({"name": "renamed", "blocked": false}));
+    // Read, then written back with every field Channel requires.
+    let requests = fake.requests();
+    let (read, write) = (&requests[requests.len() - 2], &requests[requests.len() - 1]);
+    assert_eq!(
+        (read.method.as_str(), write.method.as_str()),
+        ("GET", "PATCH")
+    );
+    assert_eq!(
+        write.body,
+        json!({"name": "renamed", "url": "https://bot.example.com/webhook",
+               "scopes": ["message.created.userChat", "message.created.teamChat"],
+               "apiVersion": "v5", "blocked": false})
+    );
     assert_eq!(updated.name.as_deref(), Some("renamed"));
     assert!(!updated.is_blocked());
 

@@ -4,9 +4,11 @@
 //! requests without the right `x-access-key` / `x-access-secret` (401), records every request
 //! (the secret redacted), serves chats, messages, managers, bots and webhooks from memory with
 //! working pagination, stores posted messages (a repeated `requestId` is not posted twice), and
-//! refuses a text block with unescaped markup (422). Scripted [`Fault`]s make the next
-//! requests answer 429 with the rate-limit headers, a 5xx, slowly, or not at all (a dropped
-//! connection).
+//! refuses what Channel's schema refuses (a text block with unescaped markup, a webhook without
+//! its required fields or with an unknown scope: 422). Scripted [`Fault`]s make the next
+//! requests answer 429 with the rate-limit headers, a 5xx, slowly, not at all (a dropped
+//! connection), or fail after taking effect; [`FakeChannel::outage`] and
+//! [`FakeChannel::fail_route`] keep failing every request, or one operation, until ended.
 //!
 //! ```
 //! use channeltalk_api::testing::{FakeChannel, Fault};
@@ -67,6 +69,9 @@ pub enum Fault {
     },
     /// The normal answer, after this delay.
     Slow(Duration),
+    /// The request takes effect (a webhook is created, a message stored), then this status is
+    /// answered instead of the normal answer: as when Channel's answer is lost.
+    AfterHandling(u16),
     /// Closes the connection without answering.
     Drop,
 }
@@ -168,6 +173,8 @@ struct Shared {
     faults: VecDeque<Fault>,
     /// Answers every request not scripted otherwise, until ended.
     outage: Option<Fault>,
+    /// Answers every request of a method and path this way (method, path, fault).
+    route_faults: Vec<(String, String, Fault)>,
     posted: Vec<PostedMessage>,
     store: store::Store,
 }
@@ -243,6 +250,7 @@ impl FakeChannelBuilder {
             requests: Vec::new(),
             faults: VecDeque::new(),
             outage: None,
+            route_faults: Vec::new(),
             posted: Vec::new(),
             store: store::Store::seeded(),
         }));
@@ -405,9 +413,35 @@ impl FakeChannel {
         self.lock().outage = Some(fault);
     }
 
-    /// Ends an [`outage`](FakeChannel::outage): requests get their normal answers again.
+    /// Answers every `method` request to `path` (exactly, e.g. `/open/v5/webhooks`) with
+    /// `fault` (after those scripted with [`FakeChannel::fail_next`]), until
+    /// [`FakeChannel::end_outage`]: one operation Channel keeps failing while the others work.
+    ///
+    /// ```
+    /// use channeltalk_api::NewWebhook;
+    /// use channeltalk_api::testing::{FakeChannel, Fault};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let fake = FakeChannel::start().await;
+    /// fake.fail_route("POST", "/open/v5/webhooks", Fault::Status(500));
+    /// let client = fake.client();
+    /// let new = NewWebhook::new("bot", "https://bot.example.com/webhook").scope("userChat.opened");
+    /// assert!(client.create_webhook(&new).await.is_err());
+    /// assert!(client.channel().await.is_ok());
+    /// # }
+    /// ```
+    pub fn fail_route(&self, method: &str, path: &str, fault: Fault) {
+        self.lock()
+            .route_faults
+            .push((method.to_uppercase(), path.to_owned(), fault));
+    }
+
+    /// Ends an [`outage`](FakeChannel::outage) and every [`fail_route`](FakeChannel::fail_route):
+    /// requests get their normal answers again.
     pub fn end_outage(&self) {
-        self.lock().outage = None;
+        let mut shared = self.lock();
+        shared.outage = None;
+        shared.route_faults.clear();
     }
 
     /// Every request received so far.

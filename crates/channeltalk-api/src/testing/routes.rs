@@ -79,7 +79,16 @@ async fn handle(request: Request<Incoming>, shared: Arc<Mutex<Shared>>) -> Resul
             authorized,
             at: SystemTime::now(),
         });
-        let fault = shared.faults.pop_front().or_else(|| shared.outage.clone());
+        let route_fault = shared
+            .route_faults
+            .iter()
+            .find(|(method, route, _)| method == parts.method.as_str() && *route == path)
+            .map(|(_, _, fault)| fault.clone());
+        let fault = shared
+            .faults
+            .pop_front()
+            .or(route_fault)
+            .or_else(|| shared.outage.clone());
         let answer = match fault {
             Some(Fault::Drop) => return Err(Dropped),
             Some(Fault::RateLimited { reset_after_secs }) => Some(rate_limited(reset_after_secs)),
@@ -93,11 +102,13 @@ async fn handle(request: Request<Incoming>, shared: Arc<Mutex<Shared>>) -> Resul
                 *answer.body_mut() = Full::new(Bytes::from(body.clone()));
                 Some(answer)
             }
-            Some(Fault::Slow(_)) | None if !authorized => Some(json_answer(
-                StatusCode::UNAUTHORIZED,
-                json!({"message": "invalid x-access-key or x-access-secret"}),
-            )),
-            Some(Fault::Slow(_)) | None => None,
+            Some(Fault::Slow(_) | Fault::AfterHandling(_)) | None if !authorized => {
+                Some(json_answer(
+                    StatusCode::UNAUTHORIZED,
+                    json!({"message": "invalid x-access-key or x-access-secret"}),
+                ))
+            }
+            Some(Fault::Slow(_) | Fault::AfterHandling(_)) | None => None,
         };
         let answer = answer.unwrap_or_else(|| {
             let call = Call {
@@ -106,7 +117,15 @@ async fn handle(request: Request<Incoming>, shared: Arc<Mutex<Shared>>) -> Resul
                 query: &query,
                 body: &body,
             };
-            route(&call, &mut shared)
+            let answer = route(&call, &mut shared);
+            match fault {
+                // Done, but the answer says it failed: as when Channel's answer is lost.
+                Some(Fault::AfterHandling(status)) => json_answer(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                    json!({"message": "scripted failure of the fake Channel API, after the request took effect"}),
+                ),
+                _ => answer,
+            }
         });
         (fault, answer)
     };
@@ -334,11 +353,8 @@ fn route(call: &Call<'_>, shared: &mut Shared) -> Answer {
         }
         (&Method::GET, ["webhooks"]) => list(call, "webhooks", &store.webhooks(), true),
         (&Method::POST, ["webhooks"]) => match call.json() {
-            Some(body) => match missing_webhook_field(&body) {
-                Some(field) => refuse(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &format!("{field} is required"),
-                ),
+            Some(body) => match webhook_problem(&body) {
+                Some(problem) => refuse(StatusCode::UNPROCESSABLE_ENTITY, &problem),
                 None => ok(json!({"webhook": store.create_webhook(&Value::Object(body))})),
             },
             None => bad_body(),
@@ -348,6 +364,11 @@ fn route(call: &Call<'_>, shared: &mut Shared) -> Answer {
             None => not_found(),
         },
         (&Method::PATCH, ["webhooks", id]) => match call.json() {
+            // The update's schema is the creation's: the same fields are required.
+            Some(body) if webhook_problem(&body).is_some() => refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &webhook_problem(&body).unwrap_or_default(),
+            ),
             Some(body) => match store.webhook_mut(id) {
                 Some(webhook) => {
                     for (name, value) in body {
@@ -388,10 +409,24 @@ impl WithTarget for Answer {
     }
 }
 
-fn missing_webhook_field(body: &Map<String, Value>) -> Option<&'static str> {
-    ["name", "url", "scopes", "apiVersion"]
+/// What Channel's webhook schema refuses in a creation or an update: a required field missing
+/// (`name`, `url`, `scopes`, `apiVersion`), or a scope that is not one of its nine.
+fn webhook_problem(body: &Map<String, Value>) -> Option<String> {
+    if let Some(field) = ["name", "url", "scopes", "apiVersion"]
         .into_iter()
         .find(|field| body.get(*field).is_none_or(Value::is_null))
+    {
+        return Some(format!("{field} is required"));
+    }
+    let scopes = body.get("scopes").and_then(Value::as_array)?;
+    scopes
+        .iter()
+        .find(|scope| {
+            scope
+                .as_str()
+                .is_none_or(|scope| channeltalk_webhook::model::Scope::from(scope).is_other())
+        })
+        .map(|scope| format!("scope {scope} is not one of Channel's webhook scopes"))
 }
 
 fn user_chat_view(store: &Store, id: &str) -> Answer {

@@ -146,7 +146,9 @@ open_enum! {
     /// ```
     /// use channeltalk_webhook::model::Scope;
     /// assert_eq!(Scope::from("message.created.userChat"), Scope::MessageCreatedUserChat);
-    /// assert_eq!(Scope::from("*"), Scope::All);
+    /// // Channel's API description lists these nine scopes and no other; any other value (a
+    /// // scope added later, or an integration's `*`) is kept as `Other`.
+    /// assert_eq!(Scope::from("*"), Scope::Other("*".into()));
     /// assert_eq!(Scope::from("message.updated.userChat").as_str(), "message.updated.userChat");
     /// ```
     pub enum Scope {
@@ -168,8 +170,6 @@ open_enum! {
         MemberUpsertedSubscription = "member.upserted.subscription",
         /// A member was deleted.
         MemberDeleted = "member.deleted",
-        /// Every scope (sent by some integrations when creating a webhook).
-        All = "*",
     }
 }
 
