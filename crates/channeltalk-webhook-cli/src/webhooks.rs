@@ -1,5 +1,6 @@
 //! `channeltalk-webhook webhooks …`: managing a channel's webhooks through Channel's Open API
-//! (list, create, get, update and unblock, delete).
+//! (list, create, get, update and unblock, delete, and `ensure`: make the channel hold the
+//! webhook described, for a bot whose URL changes on every start).
 //!
 //! Credentials come from `CHANNEL_ACCESS_KEY` / `CHANNEL_ACCESS_SECRET` (and the API from
 //! `CHANNEL_API_BASE_URL`), like the API client reads them; flags override them. The access
@@ -8,7 +9,8 @@
 use std::fmt::Write as _;
 
 use channeltalk_api::{
-    ApiError, Client, ConfigError, NewWebhook, RetryPolicy, Scope, Webhook, WebhookUpdate,
+    ApiError, Client, ConfigError, EnsureError, Ensured, NewWebhook, RetryPolicy, Scope, Webhook,
+    WebhookUpdate,
 };
 use clap::{Args, Subcommand};
 
@@ -17,7 +19,7 @@ pub const EXIT_REFUSED: u8 = 1;
 
 const SCOPES_HELP: &str = "Scopes: userChat.opened, message.created.userChat, \
 message.created.teamChat, lead.upserted.contact, lead.upserted.subscription, lead.deleted, \
-member.upserted.contact, member.upserted.subscription, member.deleted, or * for all.";
+member.upserted.contact, member.upserted.subscription, member.deleted.";
 
 /// Arguments of `webhooks`.
 #[derive(Clone, Debug, Args)]
@@ -133,6 +135,30 @@ pub enum WebhooksCommand {
         /// The webhook id.
         id: String,
     },
+    /// Makes the channel hold this webhook, found by its name: created when there is none,
+    /// updated (one write carrying every field) when its URL or scopes differ or Channel
+    /// blocked it, left alone when it is as described. Run it on every start of a bot behind a
+    /// tunnel whose URL changes. Prints the id and what was done.
+    #[command(after_help = SCOPES_HELP)]
+    Ensure {
+        /// Its name (how it is found).
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// Where Channel delivers events (your bot's public https URL).
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// What it delivers; repeat for several.
+        #[arg(long = "scope", value_name = "SCOPE", required = true)]
+        scopes: Vec<String>,
+        /// Also print the webhook's token (the secret deliveries carry), for a deploy script
+        /// to capture.
+        #[arg(long)]
+        show_token: bool,
+        /// When several webhooks have the name, keep the oldest and delete the others (without
+        /// it, they are listed and nothing is changed).
+        #[arg(long)]
+        prune_duplicates: bool,
+    },
 }
 
 /// Why a `webhooks` command failed.
@@ -148,9 +174,15 @@ pub enum WebhooksError {
     /// `update` without any change.
     #[error("nothing to update: give --name, --url, --scope or --unblock")]
     NothingToUpdate,
+    /// A scope Channel does not know.
+    #[error("unknown scope {0:?}. {SCOPES_HELP}")]
+    UnknownScope(String),
     /// The call failed.
     #[error("{0}")]
     Api(#[from] ApiError),
+    /// `ensure` could not make the channel hold the webhook.
+    #[error("{0}")]
+    Ensure(#[from] EnsureError),
 }
 
 impl WebhooksError {
@@ -158,16 +190,44 @@ impl WebhooksError {
     /// usage, set-up, connection and unreadable answers.
     pub fn exit_code(&self) -> u8 {
         match self {
-            WebhooksError::Api(
-                ApiError::Unauthorized { .. }
-                | ApiError::NotFound { .. }
-                | ApiError::RateLimited { .. }
-                | ApiError::Refused { .. }
-                | ApiError::Server { .. },
-            ) => EXIT_REFUSED,
+            WebhooksError::Api(error) | WebhooksError::Ensure(EnsureError::Api(error)) => {
+                if refused(error) {
+                    EXIT_REFUSED
+                } else {
+                    crate::EXIT_ERROR
+                }
+            }
+            WebhooksError::Ensure(_) => EXIT_REFUSED,
             _ => crate::EXIT_ERROR,
         }
     }
+}
+
+/// Whether Channel answered with a refusal or a failure status.
+fn refused(error: &ApiError) -> bool {
+    matches!(
+        error,
+        ApiError::Unauthorized { .. }
+            | ApiError::NotFound { .. }
+            | ApiError::RateLimited { .. }
+            | ApiError::Refused { .. }
+            | ApiError::Server { .. }
+    )
+}
+
+/// The scopes given, each one Channel knows.
+fn known_scopes(scopes: &[String]) -> Result<Vec<Scope>, WebhooksError> {
+    scopes
+        .iter()
+        .map(|scope| {
+            let known = Scope::from(scope.as_str());
+            if known.is_other() {
+                Err(WebhooksError::UnknownScope(scope.clone()))
+            } else {
+                Ok(known)
+            }
+        })
+        .collect()
 }
 
 impl ApiArgs {
@@ -215,11 +275,9 @@ async fn execute(client: &Client, command: &WebhooksCommand) -> Result<String, W
             let _ = writeln!(out, "{} webhook(s)", webhooks.len());
         }
         WebhooksCommand::Create { name, url, scopes } => {
-            let new = scopes
-                .iter()
-                .fold(NewWebhook::new(name, url), |new, scope| {
-                    new.scope(scope.as_str())
-                });
+            let new = known_scopes(scopes)?
+                .into_iter()
+                .fold(NewWebhook::new(name, url), NewWebhook::scope);
             let webhook = client.create_webhook(&new).await?.into_inner();
             let _ = writeln!(out, "Created webhook {}", field(&webhook.id));
             out.push_str(&details(&webhook, true));
@@ -248,7 +306,7 @@ async fn execute(client: &Client, command: &WebhooksCommand) -> Result<String, W
                 update = update.url(url);
             }
             if !scopes.is_empty() {
-                update = update.scopes(scopes.iter().map(|scope| Scope::from(scope.as_str())));
+                update = update.scopes(known_scopes(scopes)?);
             }
             if *unblock {
                 update = update.unblock();
@@ -264,8 +322,44 @@ async fn execute(client: &Client, command: &WebhooksCommand) -> Result<String, W
             client.delete_webhook(id).await?;
             let _ = writeln!(out, "Deleted webhook {id}");
         }
+        WebhooksCommand::Ensure {
+            name,
+            url,
+            scopes,
+            show_token,
+            prune_duplicates,
+        } => {
+            let wanted = known_scopes(scopes)?
+                .into_iter()
+                .fold(NewWebhook::new(name, url), NewWebhook::scope);
+            let ensured = client.ensure_webhook(&wanted, *prune_duplicates).await?;
+            let webhook = ensured.webhook();
+            let _ = match &ensured {
+                Ensured::Updated { changes, .. } => writeln!(
+                    out,
+                    "Updated webhook {} ({})",
+                    field(&webhook.id),
+                    changes.join(", ")
+                ),
+                _ => writeln!(
+                    out,
+                    "{} webhook {}",
+                    capitalised(ensured.action()),
+                    field(&webhook.id)
+                ),
+            };
+            out.push_str(&details(webhook, *show_token));
+        }
     }
     Ok(out)
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn field(value: &Option<String>) -> &str {

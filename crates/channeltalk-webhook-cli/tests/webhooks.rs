@@ -114,14 +114,16 @@ fn create_prints_the_id_and_token_then_get_update_delete() {
             "--url",
             "https://new.example.com/w",
             "--scope",
-            "*",
+            "userChat.opened",
         ],
     );
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    // Every field Channel requires goes with the change (read, then written back).
     assert_eq!(
         fake.requests().pop().unwrap().body,
-        serde_json::json!({"url": "https://new.example.com/w", "scopes": ["*"], "blocked": false})
+        serde_json::json!({"name": "my bot", "url": "https://new.example.com/w",
+                           "scopes": ["userChat.opened"], "apiVersion": "v5", "blocked": false})
     );
     assert!(
         stdout.contains("active") && stdout.contains("https://new.example.com/w"),
@@ -277,4 +279,170 @@ fn help_never_shows_the_secret_from_the_environment() {
         .unwrap();
     let (stdout, _) = text(&output);
     assert!(stdout.contains("--access-secret"), "{stdout}");
+}
+
+/// `webhooks ensure --name order-bot --url URL --scope … [flags]`, as a deploy script runs it.
+fn ensure(fake: &FakeChannel, url: &str, flags: &[&str]) -> (Option<i32>, String, String) {
+    let mut args = vec![
+        "ensure",
+        "--name",
+        "order-bot",
+        "--url",
+        url,
+        "--scope",
+        "message.created.userChat",
+        "--scope",
+        "userChat.opened",
+    ];
+    args.extend_from_slice(flags);
+    let output = run(fake, &args);
+    let (stdout, stderr) = text(&output);
+    (output.status.code(), stdout, stderr)
+}
+
+/// The requests that change something, since `from`.
+fn writes(fake: &FakeChannel, from: usize) -> Vec<String> {
+    fake.requests()[from..]
+        .iter()
+        .filter(|request| request.method != "GET")
+        .map(|request| format!("{} {}", request.method, request.path))
+        .collect()
+}
+
+fn named(fake: &FakeChannel) -> Vec<serde_json::Value> {
+    fake.webhooks()
+        .into_iter()
+        .filter(|webhook| webhook["name"] == "order-bot")
+        .collect()
+}
+
+fn with_thirty_others() -> FakeChannel {
+    let fake = fake();
+    for n in 0..30 {
+        fake.add_webhook(
+            &format!("other-{n}"),
+            &format!("https://other-{n}.example.com/hook"),
+            &["message.created.userChat"],
+        );
+    }
+    fake
+}
+
+#[test]
+fn ensure_creates_once_then_changes_only_what_differs() {
+    let fake = with_thirty_others();
+    let (code, stdout, stderr) = ensure(&fake, "https://a.example.com/webhook", &[]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.starts_with("Created webhook "), "{stdout}");
+    let token = named(&fake)[0]["token"].as_str().unwrap().to_owned();
+    assert!(!stdout.contains(&token), "the token only with --show-token");
+    assert_eq!(writes(&fake, 0), ["POST /open/v5/webhooks"]);
+
+    let seen = fake.requests().len();
+    let (code, stdout, _) = ensure(&fake, "https://a.example.com/webhook", &["--show-token"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.starts_with("Unchanged webhook "), "{stdout}");
+    assert!(stdout.contains(&token), "{stdout}");
+    assert!(writes(&fake, seen).is_empty());
+
+    // The tunnel's URL changed: one PATCH with every required field.
+    let seen = fake.requests().len();
+    let (code, stdout, _) = ensure(&fake, "https://b.example.com/webhook", &[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.starts_with("Updated webhook ") && stdout.contains("(url)"),
+        "{stdout}"
+    );
+    let id = named(&fake)[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        writes(&fake, seen),
+        [format!("PATCH /open/v5/webhooks/{id}")]
+    );
+    let patch = fake.requests().pop().unwrap().body;
+    for field in ["name", "url", "scopes", "apiVersion"] {
+        assert!(!patch[field].is_null(), "{field} missing from {patch}");
+    }
+
+    // Blocked by Channel: unblocked.
+    fake.block_webhook(&id);
+    let (code, stdout, _) = ensure(&fake, "https://b.example.com/webhook", &[]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("(unblocked)"), "{stdout}");
+    assert_eq!(named(&fake)[0]["blocked"], false);
+    assert_eq!(named(&fake).len(), 1);
+}
+
+#[test]
+fn ensure_finds_a_creation_whose_answer_was_lost_and_gives_the_desk_hint_when_refused() {
+    let fake = with_thirty_others();
+    fake.fail_route("POST", "/open/v5/webhooks", Fault::AfterHandling(500));
+    let (code, stdout, stderr) = ensure(&fake, "https://a.example.com/webhook", &[]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.starts_with("Created webhook "), "{stdout}");
+    assert_eq!(named(&fake).len(), 1);
+    assert_eq!(writes(&fake, 0).len(), 1, "created once");
+
+    let refusing = with_thirty_others();
+    refusing.fail_route("POST", "/open/v5/webhooks", Fault::Status(500));
+    let (code, stdout, stderr) = ensure(&refusing, "https://a.example.com/webhook", &[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("Settings > Webhook"), "{stderr}");
+    assert!(named(&refusing).is_empty());
+}
+
+#[test]
+fn ensure_reports_duplicates_and_prunes_them_only_when_asked() {
+    let fake = with_thirty_others();
+    let oldest = fake.add_webhook(
+        "order-bot",
+        "https://a.example.com/webhook",
+        &["userChat.opened"],
+    );
+    let newer = fake.add_webhook(
+        "order-bot",
+        "https://a.example.com/webhook",
+        &["userChat.opened"],
+    );
+    let seen = fake.requests().len();
+    let (code, stdout, stderr) = ensure(&fake, "https://a.example.com/webhook", &[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&oldest) && stderr.contains(&newer),
+        "{stderr}"
+    );
+    assert!(writes(&fake, seen).is_empty());
+
+    let (code, stdout, stderr) = ensure(
+        &fake,
+        "https://a.example.com/webhook",
+        &["--prune-duplicates"],
+    );
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let kept: Vec<&str> = named(&fake)
+        .iter()
+        .map(|w| w["id"].as_str().unwrap())
+        .map(|id| if id == oldest { "oldest" } else { "newer" })
+        .collect();
+    assert_eq!(kept, ["oldest"]);
+}
+
+#[test]
+fn an_unknown_scope_is_refused_before_any_request() {
+    let fake = fake();
+    let output = run(
+        &fake,
+        &[
+            "ensure",
+            "--name",
+            "bot",
+            "--url",
+            "https://a.example.com/w",
+            "--scope",
+            "*",
+        ],
+    );
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("unknown scope \"*\""), "{stderr}");
+    assert!(fake.requests().is_empty());
 }
