@@ -1,11 +1,10 @@
 //! [`JobError`]: how a job handler says why a run failed, which decides what the worker does
 //! next (retry later, dead-letter, or wait without spending an attempt); [`QueueError`]: why a
-//! queue could not do what it was asked.
+//! queue could not do what it was asked; [`Held`]: why the [`Gate`](crate::Gate) held a request
+//! back.
 
 use std::error::Error;
 use std::time::Duration;
-
-use crate::gate::Held;
 
 /// A boxed error, what the variants carry.
 pub type BoxError = Box<dyn Error + Send + Sync>;
@@ -80,6 +79,38 @@ impl QueueError {
     /// A [`QueueError::Unavailable`] caused by `source`.
     pub fn unavailable(source: impl Into<BoxError>) -> Self {
         QueueError::Unavailable(source.into())
+    }
+}
+
+/// Why the gate held a request back: nothing was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Held {
+    /// Channel's rate limit: sending is paused (or slowed) for longer than the caller would
+    /// wait.
+    #[error("Channel's rate limit pauses sending for {:.1} s", retry_in.as_secs_f64())]
+    RateLimited {
+        /// How long until the pause ends.
+        retry_in: Duration,
+    },
+    /// The circuit breaker is open: the last requests to Channel failed, and only one probe
+    /// goes through per interval.
+    #[error(
+        "Channel is failing (circuit breaker open); the next probe is in {:.1} s",
+        retry_in.as_secs_f64()
+    )]
+    CircuitOpen {
+        /// How long until the next probe may go.
+        retry_in: Duration,
+    },
+}
+
+impl Held {
+    /// How long until a request may go.
+    pub fn retry_in(&self) -> Duration {
+        match *self {
+            Held::RateLimited { retry_in } | Held::CircuitOpen { retry_in } => retry_in,
+        }
     }
 }
 

@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use crate::error::QueueError;
+use crate::error::{Held, QueueError};
 use crate::metrics;
 
 /// What [`PauseStore`]'s methods return.
@@ -42,38 +42,6 @@ pub trait PauseStore: Send + Sync + 'static {
 
     /// The pause in force, if any.
     fn paused_until(&self) -> PauseFuture<'_, Option<SystemTime>>;
-}
-
-/// Why the gate held a request back: nothing was sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Held {
-    /// Channel's rate limit: sending is paused (or slowed) for longer than the caller would
-    /// wait.
-    #[error("Channel's rate limit pauses sending for {:.1} s", retry_in.as_secs_f64())]
-    RateLimited {
-        /// How long until the pause ends.
-        retry_in: Duration,
-    },
-    /// The circuit breaker is open: the last requests to Channel failed, and only one probe
-    /// goes through per interval.
-    #[error(
-        "Channel is failing (circuit breaker open); the next probe is in {:.1} s",
-        retry_in.as_secs_f64()
-    )]
-    CircuitOpen {
-        /// How long until the next probe may go.
-        retry_in: Duration,
-    },
-}
-
-impl Held {
-    /// How long until a request may go.
-    pub fn retry_in(&self) -> Duration {
-        match *self {
-            Held::RateLimited { retry_in } | Held::CircuitOpen { retry_in } => retry_in,
-        }
-    }
 }
 
 /// What became of a request let through, as the gate needs to know it.

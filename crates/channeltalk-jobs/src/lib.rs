@@ -58,10 +58,8 @@ mod worker;
 
 pub use backoff::Backoff;
 pub use enqueue::{Enqueued, Jobs};
-pub use error::{BoxError, JobError, QueueError};
-pub use gate::{
-    Gate, GateSettings, GateStatus, Held, Outcome, Pass, PauseFuture, PauseStore, Readiness,
-};
+pub use error::{BoxError, Held, JobError, QueueError};
+pub use gate::{Gate, GateSettings, GateStatus, Outcome, Pass, PauseFuture, PauseStore, Readiness};
 pub use handler::JobHandler;
 pub use job::{DecodeError, Job, StoredJob};
 pub use memory::MemoryQueue;

@@ -6,7 +6,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
-use crate::{Contract, assert_answers_keep_the_secret, assert_text_log_keeps_the_secret};
+use crate::matrix::Contract;
+use crate::secrets::{assert_answers_keep_the_secret, assert_text_log_keeps_the_secret};
 
 /// A running example binary: started with `CHANNEL_WEBHOOK_TOKEN`, `HOST=127.0.0.1`, `PORT=0`
 /// and `RUST_LOG=debug`, its address read from the `listening on http://ADDR/…` line it

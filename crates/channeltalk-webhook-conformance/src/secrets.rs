@@ -140,15 +140,15 @@ pub fn fault_receiver() -> Receiver {
 /// `addr` serving `gate.handler()` at `/webhook` with [`fault_receiver`]:
 ///
 /// 1. a handler still waiting does not block other deliveries
-///    ([`check_slow_handler_does_not_block`](crate::check_slow_handler_does_not_block));
+///    ([`check_slow_handler_does_not_block`](crate::faults::check_slow_handler_does_not_block));
 /// 2. no answer shows the token ([`assert_answers_keep_the_secret`]);
 /// 3. no line of the captured log shows it ([`assert_log_keeps_the_secret`]).
 ///
 /// Blocking: call it from `spawn_blocking` or a plain thread.
 #[track_caller]
-pub fn assert_faults(addr: SocketAddr, gate: &crate::Gate) {
+pub fn assert_faults(addr: SocketAddr, gate: &crate::faults::Gate) {
     let contract = Contract::echo(FAULT_TOKEN);
-    if let Err(failure) = crate::check_slow_handler_does_not_block(addr, &contract, gate) {
+    if let Err(failure) = crate::faults::check_slow_handler_does_not_block(addr, &contract, gate) {
         panic!("slow handler: {failure}");
     }
     assert_answers_keep_the_secret(addr, &contract);

@@ -11,25 +11,31 @@
 //! `warn`, rate-limited, so that a bot gone quiet after a payload change says why.
 
 mod drift;
+mod entity;
 mod envelope;
+mod held;
 mod probe;
 mod recognise;
+mod refers;
 mod scan;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::model::serde_util::Key;
-use crate::model::{Action, Bot, EntityType, Group, Manager, Message, Scope, User, UserChat};
+use crate::model::{Action, EntityType, Message, Scope, User, UserChat};
+use entity::{read_entity, read_typed};
 use envelope::EntitySlot;
-use probe::HeldHead;
+use held::HeldHead;
+use scan::{ObjectEntries, position_in, read_string};
+
+pub use entity::Entity;
+pub use refers::Refers;
 
 /// A body that cannot be a Channel event. Answered with `400 Bad Request`.
 #[derive(Debug, thiserror::Error)]
@@ -49,152 +55,6 @@ pub enum ParseError {
         "body is JSON but not an object; a Channel event looks like {{\"event\":…,\"type\":…,\"entity\":{{…}}}}"
     )]
     NotObject,
-}
-
-/// What the event's `entity` holds.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum Entity {
-    /// A message (`"type":"message"`, any letter case, or a `message.…` scope).
-    Message(Box<Message>),
-    /// A user chat (`"type":"userChat"`, any letter case, or a `userChat.…` scope).
-    UserChat(Box<UserChat>),
-    /// A user (`"type":"user"`, any letter case, or a `lead.…` / `member.…` scope).
-    User(Box<User>),
-    /// An entity of a type this SDK does not model (or no type at all), kept as sent.
-    Other(Box<RawValue>),
-    /// An entity of a known type whose JSON does not fit the typed model: schema drift.
-    Unparsed {
-        /// The type the envelope announced.
-        expected: EntityType,
-        /// The entity as sent.
-        raw: Box<RawValue>,
-        /// Why it did not fit, e.g. `invalid type: string "1", expected i64 at line 1 column 12`.
-        reason: String,
-    },
-    /// No `entity`, or `"entity": null`.
-    Missing,
-}
-
-/// The related models sent beside the entity (`refers`).
-///
-/// The common ones are typed; [`Refers::get`] reads any entry (`veil`, future ones) as any
-/// type. An entry that does not fit its typed model is left out of the typed accessor but
-/// stays readable through [`Refers::get`] and [`Refers::raw`].
-///
-/// The typed entries are read from the raw `refers` the first time one of them is asked
-/// for (most handlers never ask), once per event.
-#[derive(Clone, Default)]
-pub struct Refers {
-    /// `refers` as sent: a slice of the body (UTF-8, valid JSON), not a copy.
-    source: Option<Bytes>,
-    raw: OnceLock<Option<Box<RawValue>>>,
-    // Boxed: the typed entries are large, and most events never type them.
-    typed: OnceLock<Box<TypedEntries>>,
-}
-
-/// The typed entries of `refers`.
-#[derive(Clone, Debug, Default)]
-struct TypedEntries {
-    manager: Option<Manager>,
-    group: Option<Group>,
-    user: Option<User>,
-    user_chat: Option<UserChat>,
-    bot: Option<Bot>,
-    message: Option<Box<Message>>,
-}
-
-impl fmt::Debug for Refers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let typed = self.typed();
-        f.debug_struct("Refers")
-            .field("manager", &typed.manager)
-            .field("group", &typed.group)
-            .field("user", &typed.user)
-            .field("user_chat", &typed.user_chat)
-            .field("bot", &typed.bot)
-            .field("message", &typed.message)
-            .field("raw", &self.raw())
-            .finish()
-    }
-}
-
-impl Refers {
-    /// `refers` as sent (`source`: its JSON, sliced from the body), its entries typed when
-    /// first asked for.
-    fn from_source(source: Bytes) -> Self {
-        Refers {
-            source: Some(source),
-            raw: OnceLock::new(),
-            typed: OnceLock::new(),
-        }
-    }
-
-    /// The JSON text of `refers`.
-    fn text(&self) -> Option<&str> {
-        std::str::from_utf8(self.source.as_deref()?).ok()
-    }
-
-    fn typed(&self) -> &TypedEntries {
-        self.typed.get_or_init(|| {
-            Box::new(match self.text() {
-                Some(text) => read_refers(text),
-                None => TypedEntries::default(),
-            })
-        })
-    }
-
-    /// The manager who wrote the message, or the one concerned.
-    pub fn manager(&self) -> Option<&Manager> {
-        self.typed().manager.as_ref()
-    }
-    /// The team chat the message was posted in.
-    pub fn group(&self) -> Option<&Group> {
-        self.typed().group.as_ref()
-    }
-    /// The customer concerned.
-    pub fn user(&self) -> Option<&User> {
-        self.typed().user.as_ref()
-    }
-    /// The user chat the message was posted in.
-    pub fn user_chat(&self) -> Option<&UserChat> {
-        self.typed().user_chat.as_ref()
-    }
-    /// The bot that wrote the message.
-    pub fn bot(&self) -> Option<&Bot> {
-        self.typed().bot.as_ref()
-    }
-    /// A message sent beside a non-message entity (some integrations send it with `userChat`).
-    pub fn message(&self) -> Option<&Message> {
-        self.typed().message.as_deref()
-    }
-    /// `refers` exactly as sent, if it was present.
-    pub fn raw(&self) -> Option<&RawValue> {
-        self.raw
-            .get_or_init(|| {
-                let text = self.text()?;
-                serde_json::from_str::<&RawValue>(text)
-                    .ok()
-                    .map(ToOwned::to_owned)
-            })
-            .as_deref()
-    }
-    /// Reads the entry `name` as `T`: `None` when there is no such entry, `Some(Err)` when it
-    /// does not fit `T`.
-    ///
-    /// ```
-    /// # use channeltalk_webhook::Event;
-    /// let event = Event::parse(r#"{"event":"push","type":"message","refers":{"veil":{"id":"v1"}}}"#)?;
-    /// let veil: serde_json::Value = event.refers().get("veil").expect("present")?;
-    /// assert_eq!(veil["id"], "v1");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Option<Result<T, serde_json::Error>> {
-        let entries: HashMap<Cow<'_, str>, &RawValue> = serde_json::from_str(self.text()?).ok()?;
-        entries
-            .get(name)
-            .map(|entry| serde_json::from_str(entry.get()))
-    }
 }
 
 /// One webhook delivery: `{"event": …, "type": …, "entity": {…}, "refers": {…}}`.
@@ -536,19 +396,6 @@ fn not_an_event(text: &str, error: serde_json::Error) -> ParseError {
     }
 }
 
-/// The JSON value `raw` as a string, borrowed when it holds no escape; `None` when it is not
-/// a string.
-fn read_string(raw: &str) -> Option<Key<'_>> {
-    // A JSON string without escapes is its text between the quotes.
-    match raw
-        .strip_prefix('"')
-        .and_then(|text| text.strip_suffix('"'))
-    {
-        Some(inner) if !inner.contains('\\') => Some(Key(Cow::Borrowed(inner))),
-        _ => serde_json::from_str::<Key<'_>>(raw).ok(),
-    }
-}
-
 /// The last value of the key `name` in the JSON object `object` (last wins, as in JSON).
 fn last_field<'a>(object: &'a str, name: &str) -> Option<&'a RawValue> {
     let ObjectEntries(entries) = serde_json::from_str(object).ok()?;
@@ -567,215 +414,7 @@ fn person_type_is_bot(entity: &str) -> bool {
         .is_some_and(|Key(person)| person.eq_ignore_ascii_case("bot"))
 }
 
-/// The entity `raw` (its JSON text) of `entity_type`, typed now.
-fn read_entity(entity_type: Option<&EntityType>, raw: Option<&str>) -> Entity {
-    let Some(raw) = raw.filter(|raw| *raw != "null") else {
-        return Entity::Missing;
-    };
-    match entity_type {
-        Some(kind @ (EntityType::Message | EntityType::UserChat | EntityType::User)) => {
-            read_typed(kind, raw)
-        }
-        Some(EntityType::Other(kind)) => {
-            let shown: String = kind.chars().take(64).collect();
-            drift::warn("other entity", &format!("type {shown:?} is not modelled"));
-            Entity::Other(owned_raw(raw))
-        }
-        None => {
-            drift::warn("other entity", "the envelope names no type");
-            Entity::Other(owned_raw(raw))
-        }
-    }
-}
-
-/// The entity `text` (JSON, not `null`) of a modelled type, typed: `Unparsed` if it does not
-/// fit, `Other` if `expected` is not modelled.
-fn read_typed(expected: &EntityType, text: &str) -> Entity {
-    fn typed<T: DeserializeOwned>(
-        expected: &EntityType,
-        text: &str,
-        wrap: impl FnOnce(Box<T>) -> Entity,
-    ) -> Entity {
-        match serde_json::from_str::<Box<T>>(text) {
-            Ok(value) => wrap(value),
-            Err(error) => {
-                let reason = error.to_string();
-                drift::warn(unparsed_kind(expected), &reason);
-                Entity::Unparsed {
-                    expected: expected.clone(),
-                    raw: owned_raw(text),
-                    reason,
-                }
-            }
-        }
-    }
-    match expected {
-        EntityType::Message => typed(expected, text, Entity::Message),
-        EntityType::UserChat => typed(expected, text, Entity::UserChat),
-        EntityType::User => typed(expected, text, Entity::User),
-        EntityType::Other(_) => Entity::Other(owned_raw(text)),
-    }
-}
-
-/// A copy of `text`, which is JSON (a slice of a body already read).
-fn owned_raw(text: &str) -> Box<RawValue> {
-    RawValue::from_string(text.to_owned()).unwrap_or_else(|_| RawValue::NULL.to_owned())
-}
-
-/// The drift-log kind of an entity of `expected` type that did not fit.
-fn unparsed_kind(expected: &EntityType) -> &'static str {
-    match expected {
-        EntityType::Message => "unparsed message",
-        EntityType::UserChat => "unparsed userChat",
-        EntityType::User => "unparsed user",
-        EntityType::Other(_) => "unparsed entity",
-    }
-}
-
 /// `part`, a slice of the text of `body`, as a slice of `body` itself (shared, not copied).
 fn slice_of(body: &Bytes, part: &str) -> Option<Bytes> {
     position_in(body, part).map(|range| body.slice(range))
-}
-
-/// Where `part` lies in `body`, if it is a slice of it.
-fn position_in(body: &[u8], part: &str) -> Option<std::ops::Range<usize>> {
-    let start = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
-    let end = start.checked_add(part.len())?;
-    (end <= body.len()).then_some(start..end)
-}
-
-fn read_refers(text: &str) -> TypedEntries {
-    // Fast path: every entry typed in one pass; if one does not fit, read them one by one.
-    match serde_json::from_str::<TypedRefers>(text) {
-        Ok(TypedRefers(refers)) => refers,
-        Err(_) => read_refers_one_by_one(text),
-    }
-}
-
-/// `refers` read typed in one pass: fails if any known entry does not fit its model.
-struct TypedRefers(TypedEntries);
-
-impl<'de> Deserialize<'de> for TypedRefers {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TypedRefersVisitor;
-        impl<'de> Visitor<'de> for TypedRefersVisitor {
-            type Value = TypedRefers;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut refers = TypedEntries::default();
-                while let Some(Key(name)) = access.next_key::<Key<'de>>()? {
-                    match name.as_ref() {
-                        "manager" => refers.manager = access.next_value()?,
-                        "group" => refers.group = access.next_value()?,
-                        "user" => refers.user = access.next_value()?,
-                        "userChat" => refers.user_chat = access.next_value()?,
-                        "bot" => refers.bot = access.next_value()?,
-                        "message" => refers.message = access.next_value()?,
-                        _ => {
-                            access.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(TypedRefers(refers))
-            }
-        }
-        deserializer.deserialize_map(TypedRefersVisitor)
-    }
-}
-
-fn read_refers_one_by_one(text: &str) -> TypedEntries {
-    let mut refers = TypedEntries::default();
-    let Ok(ObjectEntries(entries)) = serde_json::from_str(text) else {
-        tracing::debug!("refers is not an object; kept raw only");
-        return refers;
-    };
-    for (Key(name), entry) in entries {
-        fn typed<T: DeserializeOwned>(name: &str, entry: &RawValue) -> Option<T> {
-            if entry.get() == "null" {
-                return None;
-            }
-            serde_json::from_str(entry.get())
-                .inspect_err(|error| tracing::debug!(refer = name, %error, "refers entry does not fit the typed model"))
-                .ok()
-        }
-        match name.as_ref() {
-            "manager" => refers.manager = typed(&name, entry),
-            "group" => refers.group = typed(&name, entry),
-            "user" => refers.user = typed(&name, entry),
-            "userChat" => refers.user_chat = typed(&name, entry),
-            "bot" => refers.bot = typed(&name, entry),
-            "message" => refers.message = typed(&name, entry),
-            _ => {}
-        }
-    }
-    refers
-}
-
-/// The entries of a JSON object (`refers`, an entity), in order, so that a repeated key behaves like JSON's last-wins.
-struct ObjectEntries<'a>(Vec<(Key<'a>, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for ObjectEntries<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor;
-        impl<'de> Visitor<'de> for EntriesVisitor {
-            type Value = ObjectEntries<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(4));
-                while let Some(entry) = access.next_entry()? {
-                    entries.push(entry);
-                }
-                Ok(ObjectEntries(entries))
-            }
-        }
-        deserializer.deserialize_map(EntriesVisitor)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const BODY: &str = r#"{"event":"push","type":"message","entity":{"id":"m1","channelId":"1",
-        "chatType":"group","chatId":"g1","chatKey":"group-g1","personType":"manager",
-        "personId":"7","createdAt":1,"plainText":"hi"},
-        "refers":{"manager":{"id":"7","name":"Kim"}, "veil" : {"id":"v1"}}}"#;
-
-    #[test]
-    fn refers_is_the_slice_sent_and_typed_once_when_asked() {
-        let event = Event::parse(BODY).unwrap();
-        let refers = event.refers();
-        assert!(refers.typed.get().is_none(), "typed before anyone asked");
-        assert_eq!(
-            refers.raw().map(RawValue::get),
-            Some(r#"{"manager":{"id":"7","name":"Kim"}, "veil" : {"id":"v1"}}"#)
-        );
-        let source = refers.source.as_ref().unwrap();
-        assert!(
-            event.body().as_ptr_range().contains(&source.as_ptr()),
-            "copied"
-        );
-        let copy = event.clone();
-        assert_eq!(
-            refers.manager().and_then(|m| m.name.as_deref()),
-            Some("Kim")
-        );
-        assert!(refers.typed.get().is_some());
-        assert_eq!(copy.refers().manager(), refers.manager());
-        assert_eq!(format!("{:?}", copy.refers()), format!("{refers:?}"));
-        let veil: serde_json::Value = refers.get("veil").unwrap().unwrap();
-        assert_eq!(veil["id"], "v1");
-    }
-
-    #[test]
-    fn no_refers_reads_as_empty() {
-        let event = Event::parse(r#"{"event":"push","type":"message"}"#).unwrap();
-        assert!(event.refers().raw().is_none());
-        assert!(event.refers().manager().is_none());
-        assert!(event.refers().get::<serde_json::Value>("veil").is_none());
-    }
 }

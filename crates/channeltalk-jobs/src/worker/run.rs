@@ -125,7 +125,7 @@ fn hours(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::Held;
+    use crate::error::Held;
     use channeltalk_webhook::Event;
     use channeltalk_webhook::testing::SampleEvent;
     use std::sync::atomic::{AtomicU32, Ordering};

@@ -15,12 +15,13 @@
 
 use std::fmt;
 
-use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+use super::entity::Entity;
 use super::probe::{self, Head, Probe};
-use super::{Entity, read_string, recognise, scan};
+use super::recognise;
+use super::scan::{self, first_value, read_string};
 use crate::model::serde_util::Key;
 use crate::model::{EntityType, User, UserChat};
 
@@ -140,13 +141,6 @@ fn same(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
-/// The JSON value at the start of `text`, typed, and the length of its text.
-pub(super) fn first_value<'de, T: Deserialize<'de>>(text: &'de str) -> Option<(T, usize)> {
-    let mut values = serde_json::Deserializer::from_str(text).into_iter::<T>();
-    let value = values.next()?.ok()?;
-    Some((value, values.byte_offset()))
-}
-
 /// The fast reader; `None` for anything it does not take (see the module's documentation).
 fn read_fast(text: &str) -> Option<Envelope<'_>> {
     let bytes = text.as_bytes();
@@ -241,7 +235,7 @@ mod tests {
             }
             Some(EntitySlot::Typed(kind, entity)) => assert_eq!(
                 format!("{entity:?}"),
-                format!("{:?}", super::super::read_entity(Some(kind), raw)),
+                format!("{:?}", super::super::entity::read_entity(Some(kind), raw)),
                 "{body}"
             ),
         }

@@ -14,6 +14,18 @@
 //! brackets. It accepts no text serde_json refuses (a property test holds it to that); it may
 //! refuse what serde_json accepts (nesting deeper than [`MAX_DEPTH`]), and then the caller
 //! reads the body the serde way.
+//!
+//! It also holds the other JSON-text helpers the readers above it share: the typed value at
+//! the start of a text, where a slice lies in the body, a string's text, an object's entries.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::model::serde_util::Key;
 
 /// Most containers open at once (an empty one aside) that a value stepped over may have;
 /// deeper values are left to serde_json.
@@ -280,6 +292,56 @@ pub(super) fn value(bytes: &[u8], mut at: usize) -> Option<(usize, bool)> {
 
 /// The longest number in a tame value (see [`value`]).
 const TAME_NUMBER: usize = 20;
+
+/// The JSON value at the start of `text`, typed, and the length of its text.
+pub(super) fn first_value<'de, T: Deserialize<'de>>(text: &'de str) -> Option<(T, usize)> {
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<T>();
+    let value = values.next()?.ok()?;
+    Some((value, values.byte_offset()))
+}
+
+/// Where `part` lies in `body`, if it is a slice of it.
+pub(super) fn position_in(body: &[u8], part: &str) -> Option<std::ops::Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= body.len()).then_some(start..end)
+}
+
+/// The JSON value `raw` as a string, borrowed when it holds no escape; `None` when it is not
+/// a string.
+pub(super) fn read_string(raw: &str) -> Option<Key<'_>> {
+    // A JSON string without escapes is its text between the quotes.
+    match raw
+        .strip_prefix('"')
+        .and_then(|text| text.strip_suffix('"'))
+    {
+        Some(inner) if !inner.contains('\\') => Some(Key(Cow::Borrowed(inner))),
+        _ => serde_json::from_str::<Key<'_>>(raw).ok(),
+    }
+}
+
+/// The entries of a JSON object (`refers`, an entity), in order, so that a repeated key behaves like JSON's last-wins.
+pub(super) struct ObjectEntries<'a>(pub(super) Vec<(Key<'a>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for ObjectEntries<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor;
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = ObjectEntries<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(4));
+                while let Some(entry) = access.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(ObjectEntries(entries))
+            }
+        }
+        deserializer.deserialize_map(EntriesVisitor)
+    }
+}
 
 #[cfg(test)]
 mod tests {
