@@ -1,5 +1,6 @@
 //! The command line, as clap derive types (doc comments become the `--help` text).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -100,7 +101,7 @@ pub struct SendArgs {
 
     /// Playing the Open API too (--api-listen, --wait).
     #[command(flatten)]
-    pub api: crate::open_api::ApiListenArgs,
+    pub api: ApiListenArgs,
 }
 
 /// The envelope form of a built event: Channel names the model and the action in more than
@@ -129,6 +130,21 @@ pub struct SampleArgs {
     /// The event to print.
     #[command(flatten)]
     pub event: EventArgs,
+}
+
+/// `send`'s options for playing the Open API too.
+#[derive(Clone, Debug, PartialEq, Eq, Args)]
+pub struct ApiListenArgs {
+    /// Also play Channel's Open API: serve a local fake of it at ADDR (e.g. 127.0.0.1:8090)
+    /// while the event is delivered, accepting any non-empty credentials, and show every
+    /// message the bot posts through it. Start the bot with CHANNEL_API_BASE_URL=http://ADDR.
+    #[arg(long, value_name = "ADDR")]
+    pub api_listen: Option<SocketAddr>,
+
+    /// With --api-listen: seconds to keep watching for messages after the delivery is answered.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, requires = "api_listen",
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub wait: u64,
 }
 
 /// Which event to build, shared by `send` and `sample`.

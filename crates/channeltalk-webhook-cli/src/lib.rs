@@ -87,12 +87,14 @@ mod args;
 mod deliver;
 mod error;
 mod event;
+mod exit;
 mod open_api;
 mod render;
 mod webhooks;
 
 pub use args::{
-    Chat, Cli, Command, EnvelopeArgs, EventArgs, EventType, Person, SampleArgs, SendArgs,
+    ApiListenArgs, Chat, Cli, Command, EnvelopeArgs, EventArgs, EventType, Person, SampleArgs,
+    SendArgs,
 };
 pub use deliver::{Delivery, Outgoing, REDACTED, redacted_url, webhook_url};
 pub use error::CliError;
@@ -100,19 +102,9 @@ pub use event::{
     build_event, describe_envelope, describe_event, describe_file_event, read_event_file,
     sample_json, with_envelope,
 };
-pub use open_api::{
-    ApiListenArgs, SLOW_ANSWER, exit_status_of, render_posted_parts, run_send, slow_answer_hint,
-};
+pub use exit::{EXIT_DELIVERED, EXIT_ERROR, EXIT_FAILED_DELIVERY};
+pub use open_api::{SLOW_ANSWER, exit_status_of, render_posted_parts, run_send, slow_answer_hint};
 pub use render::{Verdict, render_blocks, render_delivery, render_rich_text, render_view};
 pub use webhooks::{
     ApiArgs, EXIT_REFUSED, WebhooksArgs, WebhooksCommand, WebhooksError, run_webhooks,
 };
-
-/// Exit status when Channel would count the delivery as successful.
-pub const EXIT_DELIVERED: u8 = 0;
-/// Exit status when Channel would count the delivery as failed (a 4xx or 5xx answer).
-pub const EXIT_FAILED_DELIVERY: u8 = 1;
-/// Exit status for a usage error, a bad `--file`, or a bot that cannot be reached.
-///
-/// A bot that is reached but does not answer in time gets [`EXIT_FAILED_DELIVERY`].
-pub const EXIT_ERROR: u8 = 2;

@@ -14,35 +14,19 @@ use std::time::{Duration, Instant, SystemTime};
 use channeltalk_api::testing::{Collection, FakeChannel, PostedMessage, RecordedRequest};
 use channeltalk_webhook::rich_text::escape;
 use channeltalk_webhook::{ChatTarget, Event, model::Block};
-use clap::Args;
 use serde_json::json;
 
 use crate::args::SendArgs;
 use crate::deliver::Outgoing;
 use crate::error::CliError;
+use crate::exit::{EXIT_ERROR, EXIT_FAILED_DELIVERY};
 use crate::render::{Verdict, render_blocks, render_delivery, render_rich_text};
-use crate::{EXIT_ERROR, EXIT_FAILED_DELIVERY};
 
 /// An answer to a delivery slower than this is flagged: Channel's limit is unknown.
 pub const SLOW_ANSWER: Duration = Duration::from_secs(3);
 
 /// How often the local Open API is checked for new messages during the wait.
 const POLL_EVERY: Duration = Duration::from_millis(50);
-
-/// `send`'s options for playing the Open API too.
-#[derive(Clone, Debug, PartialEq, Eq, Args)]
-pub struct ApiListenArgs {
-    /// Also play Channel's Open API: serve a local fake of it at ADDR (e.g. 127.0.0.1:8090)
-    /// while the event is delivered, accepting any non-empty credentials, and show every
-    /// message the bot posts through it. Start the bot with CHANNEL_API_BASE_URL=http://ADDR.
-    #[arg(long, value_name = "ADDR")]
-    pub api_listen: Option<SocketAddr>,
-
-    /// With --api-listen: seconds to keep watching for messages after the delivery is answered.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5, requires = "api_listen",
-          value_parser = clap::value_parser!(u64).range(0..=3600))]
-    pub wait: u64,
-}
 
 /// Runs `send`: delivers the event and reports the answer; with `--api-listen`, also serves
 /// the local Open API and reports every message the bot posts within `--wait`. Returns the

@@ -9,7 +9,7 @@ use channeltalk_webhook::rich_text::{self, Inline, Span};
 use channeltalk_webhook::testing::ChannelView;
 
 use crate::deliver::Delivery;
-use crate::{EXIT_DELIVERED, EXIT_FAILED_DELIVERY};
+use crate::exit::{EXIT_DELIVERED, EXIT_FAILED_DELIVERY};
 
 /// Whether Channel counts a delivery as successful.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

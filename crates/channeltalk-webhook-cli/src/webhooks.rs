@@ -194,11 +194,11 @@ impl WebhooksError {
                 if refused(error) {
                     EXIT_REFUSED
                 } else {
-                    crate::EXIT_ERROR
+                    crate::exit::EXIT_ERROR
                 }
             }
             WebhooksError::Ensure(_) => EXIT_REFUSED,
-            _ => crate::EXIT_ERROR,
+            _ => crate::exit::EXIT_ERROR,
         }
     }
 }
