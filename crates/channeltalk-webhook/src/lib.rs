@@ -53,6 +53,7 @@ pub mod adapter;
 mod body;
 mod delivery;
 pub mod dialogue;
+pub mod env;
 mod event;
 mod handler;
 pub mod model;

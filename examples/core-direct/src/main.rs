@@ -5,7 +5,7 @@
 //! `http://HOST:PORT/webhook`. Environment: `CHANNEL_WEBHOOK_TOKEN` (when unset, a random
 //! token is generated and printed), `HOST` (127.0.0.1), `PORT` (8080), `RUST_LOG` (info).
 
-use channeltalk_webhook::{BotName, Event, QuickReply, Receiver, WebhookToken};
+use channeltalk_webhook::{BotName, Event, QuickReply, Receiver, TokenSource, WebhookToken};
 use http_body_util::Full;
 use hyper::{Response, StatusCode, body::Bytes, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
@@ -31,18 +31,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let logs = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt().with_env_filter(logs).init();
 
-    let token = match std::env::var("CHANNEL_WEBHOOK_TOKEN") {
-        Ok(token) => token,
-        Err(_) => {
-            let token = random_token()?;
-            println!("CHANNEL_WEBHOOK_TOKEN is not set; generated token: {token}");
-            token
-        }
-    };
-    let token = WebhookToken::new(token)?;
-    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
-    let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
-    let listener = TcpListener::bind(format!("{host}:{port}")).await?;
+    let (token, source) = WebhookToken::from_env_or_generate("CHANNEL_WEBHOOK_TOKEN")?;
+    if source == TokenSource::Generated {
+        println!(
+            "CHANNEL_WEBHOOK_TOKEN is not set; generated token: {}",
+            token.expose_secret()
+        );
+    }
+    let listener = TcpListener::bind(channeltalk_webhook::env::listen_address()?).await?;
     println!("listening on http://{}/webhook", listener.local_addr()?);
 
     let receiver = Receiver::new(token);
@@ -73,12 +69,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
     }
-}
-
-/// 128 random bits from the operating system, hex-encoded. Without OS randomness the bot
-/// refuses to start rather than use a guessable token.
-fn random_token() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }

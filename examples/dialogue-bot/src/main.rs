@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use channeltalk_webhook::dialogue::{DialogueStorage, Dialogues, MemoryDialogueStorage};
+use channeltalk_webhook::env;
 use channeltalk_webhook::{
     BotName, Command, Event, QuickReply, Receiver, Router, TokenSource, WebhookToken,
 };
@@ -121,7 +122,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             token.expose_secret()
         );
     }
-    let ttl = Duration::from_secs(env_or("DIALOGUE_TTL_SECS", 3600)?);
+    let ttl = Duration::from_secs(env::var_or("DIALOGUE_TTL_SECS", 3600)?);
     // Lazy: a replica starts even while Redis is down (deliveries are then acknowledged
     // without an answer). The URL may hold a password: never print it.
     let storage: Arc<dyn DialogueStorage> = match std::env::var("CHANNEL_REDIS_URL") {
@@ -136,21 +137,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .command("/cancel", dialogues.handler(cancel))
         .fallback(dialogues.handler(converse)); // every other message
 
-    let host: std::net::IpAddr = env_or("HOST", [127, 0, 0, 1].into())?;
-    let listener = TcpListener::bind((host, env_or("PORT", 8080)?)).await?;
+    let listener = TcpListener::bind(env::listen_address()?).await?;
     println!("listening on http://{}/webhook", listener.local_addr()?);
     let app = channeltalk_webhook_axum::router("/webhook", Receiver::new(token), bot);
     axum::serve(listener, app).await?;
     Ok(())
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
-    match std::env::var(name) {
-        Ok(value) => value
-            .parse()
-            .map_err(|_| format!("{name}={value:?} is not valid")),
-        Err(_) => Ok(default),
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! token is generated and printed), `HOST` (127.0.0.1), `PORT` (8080), `RUST_LOG` (info).
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use channeltalk_webhook::{BotName, Event, QuickReply, Receiver, WebhookToken};
+use channeltalk_webhook::{BotName, Event, QuickReply, Receiver, TokenSource, WebhookToken};
 use channeltalk_webhook_actix::resource;
 use tracing_subscriber::EnvFilter;
 
@@ -29,18 +29,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let logs = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt().with_env_filter(logs).init();
 
-    let token = match std::env::var("CHANNEL_WEBHOOK_TOKEN") {
-        Ok(token) => token,
-        Err(_) => {
-            let token = random_token()?;
-            println!("CHANNEL_WEBHOOK_TOKEN is not set; generated token: {token}");
-            token
-        }
-    };
-    let token = WebhookToken::new(token)?;
-    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
-    let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
-    let listener = std::net::TcpListener::bind(format!("{host}:{port}"))?;
+    let (token, source) = WebhookToken::from_env_or_generate("CHANNEL_WEBHOOK_TOKEN")?;
+    if source == TokenSource::Generated {
+        println!(
+            "CHANNEL_WEBHOOK_TOKEN is not set; generated token: {}",
+            token.expose_secret()
+        );
+    }
+    let listener = std::net::TcpListener::bind(channeltalk_webhook::env::listen_address()?)?;
     println!("listening on http://{}/webhook", listener.local_addr()?);
 
     let receiver = Receiver::new(token);
@@ -56,12 +52,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .run()
     .await?;
     Ok(())
-}
-
-/// 128 random bits from the operating system, hex-encoded. Without OS randomness the bot
-/// refuses to start rather than use a guessable token.
-fn random_token() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }

@@ -29,7 +29,8 @@ use channeltalk_jobs::{
     Job, JobError, JobQueue, Jobs, MemoryQueue, ShutdownReport, ShutdownSignal, WorkerBuilder,
 };
 use channeltalk_webhook::{
-    BotName, Event, HANDLER_DURATION_METRIC, MemoryStore, Receiver, WebhookToken, with_state,
+    BotName, Event, HANDLER_DURATION_METRIC, MemoryStore, Receiver, TokenSource, WebhookToken, env,
+    with_state,
 };
 use channeltalk_webhook_redis::{RedisQueue, RedisStore};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -42,7 +43,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(env_or("RUST_LOG", "info".to_owned()).unwrap_or_default())
+        .with_env_filter(env::var_or("RUST_LOG", "info".to_owned()).unwrap_or_default())
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     match run().await {
@@ -55,18 +56,14 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let token = match std::env::var("CHANNEL_WEBHOOK_TOKEN") {
-        Ok(token) => token,
-        Err(_) => {
-            let mut bytes = [0u8; 16];
-            getrandom::fill(&mut bytes)
-                .map_err(|e| format!("no CHANNEL_WEBHOOK_TOKEN and no randomness: {e}"))?;
-            let token: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-            println!("CHANNEL_WEBHOOK_TOKEN is not set; generated token: {token}");
-            token
-        }
-    };
-    let receiver = Receiver::new(WebhookToken::new(token)?);
+    let (token, source) = WebhookToken::from_env_or_generate("CHANNEL_WEBHOOK_TOKEN")?;
+    if source == TokenSource::Generated {
+        println!(
+            "CHANNEL_WEBHOOK_TOKEN is not set; generated token: {}",
+            token.expose_secret()
+        );
+    }
+    let receiver = Receiver::new(token);
     // Repeated deliveries are recognised: through Redis for replicas, else in this process.
     // Lazy connections: a replica starts even while Redis is down (and then fails open). The
     // URLs may hold a password: never print them.
@@ -80,23 +77,25 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let queue: Arc<dyn JobQueue> = match std::env::var("CHANNEL_QUEUE_URL") {
         Ok(url) => {
             println!("jobs queued in Redis (CHANNEL_QUEUE_URL)");
-            let claim = Duration::from_millis(env_or("CHANNEL_QUEUE_CLAIM_MS", 30_000)?);
+            let claim = Duration::from_millis(env::var_or("CHANNEL_QUEUE_CLAIM_MS", 30_000)?);
             Arc::new(RedisQueue::builder(url).claim_time(claim).connect_lazy()?)
         }
-        Err(_) => Arc::new(MemoryQueue::new(env_or("ECHO_QUEUE_CAPACITY", 10_000)?)),
+        Err(_) => Arc::new(MemoryQueue::new(env::var_or(
+            "ECHO_QUEUE_CAPACITY",
+            10_000,
+        )?)),
     };
     let worker =
-        channeltalk_jobs::Worker::builder(queue).concurrency(env_or("ECHO_CONCURRENCY", 32)?);
+        channeltalk_jobs::Worker::builder(queue).concurrency(env::var_or("ECHO_CONCURRENCY", 32)?);
     // The client's posts and the worker's claims pass one gate: a 429 or an outage of Channel
     // holds both back. Short retries of its own: the worker retries a failed job for hours.
     let client = Client::builder_from_env()? // CHANNEL_ACCESS_KEY, _SECRET, CHANNEL_API_BASE_URL
         .gate(worker.gate())
         .retry(RetryPolicy::default().max_elapsed(Duration::from_secs(5)))
         .build()?;
-    let delay = Duration::from_millis(env_or("ECHO_DELAY_MS", 1000)?);
-    let host = env_or("HOST", std::net::IpAddr::from([127, 0, 0, 1]))?;
+    let delay = Duration::from_millis(env::var_or("ECHO_DELAY_MS", 1000)?);
     let signal = ShutdownSignal::install()?; // from here on, SIGTERM drains instead of killing
-    let listener = TcpListener::bind((host, env_or("PORT", 8080)?)).await?;
+    let listener = TcpListener::bind(env::listen_address()?).await?;
     println!(
         "echo-later listening on http://{}/webhook",
         listener.local_addr()?
@@ -177,13 +176,4 @@ fn prometheus() -> PrometheusHandle {
             handle
         })
         .clone()
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
-    match std::env::var(name) {
-        Ok(value) => value
-            .parse()
-            .map_err(|_| format!("{name}={value:?} is not valid")),
-        Err(_) => Ok(default),
-    }
 }
