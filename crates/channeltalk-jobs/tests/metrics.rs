@@ -1,6 +1,8 @@
 //! What the jobs count, read from the Prometheus text an application would serve (a binary of
 //! its own: the recorder is global, as the worker's tasks run on other threads than the test).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,13 +11,8 @@ use channeltalk_jobs::{
     MemoryQueue, Pushed, QUEUED_METRIC, QueueError, QueueFuture, Receipt, SENDING_PAUSED_METRIC,
     StoredJob, Worker,
 };
-use channeltalk_webhook::Event;
-use channeltalk_webhook::testing::SampleEvent;
+use common::{event, eventually};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-
-fn event(id: &str) -> Event {
-    Event::parse(SampleEvent::user_message("hi").with_id(id).body()).unwrap()
-}
 
 /// A durable queue that cannot be reached: every call fails, as Redis down does.
 struct Unreachable;
@@ -74,17 +71,6 @@ fn value(prometheus: &PrometheusHandle, name: &str, labels: &[(&str, &str)]) -> 
     })
 }
 
-async fn until(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "gave up waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 #[tokio::test]
 async fn every_outcome_and_gauge_is_recorded() {
     let prometheus = PrometheusBuilder::new().install_recorder().unwrap();
@@ -109,19 +95,19 @@ async fn every_outcome_and_gauge_is_recorded() {
         });
     let jobs = worker.jobs();
     assert_eq!(jobs.push(&event("slow")).await, Enqueued::Queued);
-    until("the slow job in hand", || {
+    eventually("the slow job in hand", || {
         value(&prometheus, IN_HAND_METRIC, &[]) == Some(1.0)
     })
     .await;
     assert_eq!(jobs.push(&event("retried")).await, Enqueued::Queued);
     assert_eq!(jobs.push(&event("dead")).await, Enqueued::Queued);
     assert_eq!(jobs.push(&event("over")).await, Enqueued::Dropped);
-    until("done, retried and dead", || {
+    eventually("done, retried and dead", || {
         count("done") == Some(2.0) && count("retried") == Some(1.0) && count("dead") == Some(1.0)
     })
     .await;
     assert_eq!(count("dropped"), Some(1.0));
-    until("the queued gauge to read the empty queue", || {
+    eventually("the queued gauge to read the empty queue", || {
         value(&prometheus, QUEUED_METRIC, &[]) == Some(0.0)
     })
     .await;
@@ -131,7 +117,7 @@ async fn every_outcome_and_gauge_is_recorded() {
     let worker =
         Worker::builder(Arc::new(Unreachable) as Arc<dyn JobQueue>).start(async |_job: Job| Ok(()));
     assert_eq!(worker.jobs().push(&event("local")).await, Enqueued::Local);
-    until("the local job to run", || count("done") == Some(3.0)).await;
+    eventually("the local job to run", || count("done") == Some(3.0)).await;
     assert_eq!(count("local"), Some(1.0));
     assert_eq!(worker.shutdown(Duration::from_secs(5)).await.lost, 0);
 

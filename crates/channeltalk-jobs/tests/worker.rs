@@ -1,6 +1,8 @@
 //! The worker on the memory queue: the concurrency bound, a shutdown that says what it lost, a
 //! full queue, retries on Tokio's paused clock, and the circuit breaker holding claims back.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,25 +10,7 @@ use std::time::Duration;
 use channeltalk_jobs::{
     Backoff, Enqueued, Gate, GateSettings, Job, JobError, MemoryQueue, Outcome, Worker,
 };
-use channeltalk_webhook::Event;
-use channeltalk_webhook::testing::SampleEvent;
-
-fn event(id: &str) -> Event {
-    Event::parse(SampleEvent::user_message("hi").with_id(id).body()).unwrap()
-}
-
-/// Waits on Tokio's clock (paused or not) until `check` holds; a guard against a hung test
-/// (two minutes of that clock), not a timing.
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "gave up waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
+use common::{event, eventually};
 
 #[tokio::test]
 async fn no_more_than_the_concurrency_is_in_hand_and_every_job_runs_once() {

@@ -106,5 +106,5 @@ pub use exit::{EXIT_DELIVERED, EXIT_ERROR, EXIT_FAILED_DELIVERY};
 pub use open_api::{SLOW_ANSWER, exit_status_of, render_posted_parts, run_send, slow_answer_hint};
 pub use render::{Verdict, render_blocks, render_delivery, render_rich_text, render_view};
 pub use webhooks::{
-    ApiArgs, EXIT_REFUSED, WebhooksArgs, WebhooksCommand, WebhooksError, run_webhooks,
+    ApiArgs, EXIT_REFUSED, WebhookSpec, WebhooksArgs, WebhooksCommand, WebhooksError, run_webhooks,
 };

@@ -94,15 +94,9 @@ pub enum WebhooksCommand {
     /// Creates a (v5) webhook and prints its id and token (configure your receiver with it).
     #[command(after_help = SCOPES_HELP)]
     Create {
-        /// Its name.
-        #[arg(long, value_name = "NAME")]
-        name: String,
-        /// Where Channel delivers events (your bot's public https URL).
-        #[arg(long, value_name = "URL")]
-        url: String,
-        /// What it delivers; repeat for several.
-        #[arg(long = "scope", value_name = "SCOPE", required = true)]
-        scopes: Vec<String>,
+        /// The webhook.
+        #[command(flatten)]
+        webhook: WebhookSpec,
     },
     /// Shows one webhook.
     Get {
@@ -141,15 +135,9 @@ pub enum WebhooksCommand {
     /// tunnel whose URL changes. Prints the id and what was done.
     #[command(after_help = SCOPES_HELP)]
     Ensure {
-        /// Its name (how it is found).
-        #[arg(long, value_name = "NAME")]
-        name: String,
-        /// Where Channel delivers events (your bot's public https URL).
-        #[arg(long, value_name = "URL")]
-        url: String,
-        /// What it delivers; repeat for several.
-        #[arg(long = "scope", value_name = "SCOPE", required = true)]
-        scopes: Vec<String>,
+        /// The webhook (found by its name).
+        #[command(flatten)]
+        webhook: WebhookSpec,
         /// Also print the webhook's token (the secret deliveries carry), for a deploy script
         /// to capture.
         #[arg(long)]
@@ -159,6 +147,29 @@ pub enum WebhooksCommand {
         #[arg(long)]
         prune_duplicates: bool,
     },
+}
+
+/// A whole webhook, as `create` and `ensure` take it.
+#[derive(Clone, Debug, Args)]
+pub struct WebhookSpec {
+    /// Its name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Where Channel delivers events (your bot's public https URL).
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// What it delivers; repeat for several.
+    #[arg(long = "scope", value_name = "SCOPE", required = true)]
+    pub scopes: Vec<String>,
+}
+
+impl WebhookSpec {
+    /// The webhook these arguments describe, its scopes checked.
+    fn to_new(&self) -> Result<NewWebhook, WebhooksError> {
+        Ok(known_scopes(&self.scopes)?
+            .into_iter()
+            .fold(NewWebhook::new(&self.name, &self.url), NewWebhook::scope))
+    }
 }
 
 /// Why a `webhooks` command failed.
@@ -274,10 +285,8 @@ async fn execute(client: &Client, command: &WebhooksCommand) -> Result<String, W
             }
             let _ = writeln!(out, "{} webhook(s)", webhooks.len());
         }
-        WebhooksCommand::Create { name, url, scopes } => {
-            let new = known_scopes(scopes)?
-                .into_iter()
-                .fold(NewWebhook::new(name, url), NewWebhook::scope);
+        WebhooksCommand::Create { webhook } => {
+            let new = webhook.to_new()?;
             let webhook = client.create_webhook(&new).await?.into_inner();
             let _ = writeln!(out, "Created webhook {}", field(&webhook.id));
             out.push_str(&details(&webhook, true));
@@ -323,15 +332,11 @@ async fn execute(client: &Client, command: &WebhooksCommand) -> Result<String, W
             let _ = writeln!(out, "Deleted webhook {id}");
         }
         WebhooksCommand::Ensure {
-            name,
-            url,
-            scopes,
+            webhook,
             show_token,
             prune_duplicates,
         } => {
-            let wanted = known_scopes(scopes)?
-                .into_iter()
-                .fold(NewWebhook::new(name, url), NewWebhook::scope);
+            let wanted = webhook.to_new()?;
             let ensured = client.ensure_webhook(&wanted, *prune_duplicates).await?;
             let webhook = ensured.webhook();
             let _ = match &ensured {
