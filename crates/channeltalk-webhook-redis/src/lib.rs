@@ -9,8 +9,8 @@
 //!
 //! # The message-id store
 //!
-//! Webhook delivery is at-least-once, and a repeated delivery may reach another replica than
-//! the first one. Each replica records a message id before handling the message; with one
+//! Channel does not document whether it delivers a message again; the SDK assumes it may, and
+//! a repeated delivery may reach another replica than the first one. Each replica records a message id before handling the message; with one
 //! shared [`RedisStore`] exactly one of them sees
 //! [`Recorded::First`](channeltalk_webhook::Recorded::First). Recording is one atomic
 //! `SET <prefix><id> 1 NX PX <ttl>`: Redis keeps each id for a time to live and forgets it on

@@ -2,7 +2,8 @@
 //! message is recognised; [`MemoryStore`], the embedded default; [`FailOpen`], the rule for a
 //! store that cannot answer.
 //!
-//! Webhook delivery is at-least-once: Channel may deliver one message again. A bot answers a
+//! Channel does not document whether it delivers a message again (after a slow or failed
+//! answer, say); the SDK assumes it may, as webhook senders commonly do. A bot answers a
 //! message once by recording its id before handling it: the first record says
 //! [`Recorded::First`], later ones [`Recorded::Repeat`]. One process can keep the ids in memory
 //! ([`MemoryStore`]); several replicas behind a load balancer must share them, through a store
