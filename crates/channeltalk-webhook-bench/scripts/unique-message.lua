@@ -21,13 +21,14 @@ if chats > 0 then
     table.insert(cuts, { cut("chatId") })
 end
 table.sort(cuts, function(a, b) return a[1] < b[1] end)
-local last = 1
+-- Text, value, text, value, …: every text after a value starts with the value's closing quote.
+local last, closing = 1, ""
 for _, c in ipairs(cuts) do
-    table.insert(parts, body:sub(last, c[1] - 1) .. '"' .. c[3] .. '":"')
+    table.insert(parts, closing .. body:sub(last, c[1] - 1) .. '"' .. c[3] .. '":"')
     table.insert(parts, c[3])
-    last = c[2] + 1
+    last, closing = c[2] + 1, '"'
 end
-local tail = '"' .. body:sub(last)
+local tail = closing .. body:sub(last)
 
 local path = "/webhook?token=" .. assert(os.getenv("WRK_TOKEN"), "WRK_TOKEN is not set")
 local run = os.getenv("WRK_RUN") or tostring(os.time())

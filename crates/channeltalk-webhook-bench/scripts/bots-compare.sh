@@ -1,12 +1,16 @@
 #!/bin/sh
-# How fast deliveries are acknowledged when every answer is deferred as a job: echo-later with
-# its jobs in Redis, echo-later with its jobs in memory, and the quick-reply echo (echo-axum)
-# for reference, under wrk on loopback, every request a message of its own (a job each).
-# With the default ECHO_DELAY_MS (10 minutes) no answer is posted during a run: what is measured
-# is the acknowledgement path (parse, queue, 200) while the queue grows.
+# The bots that keep state, each beside the quick-reply echo (echo-axum), under wrk on loopback,
+# every request a message of its own:
 #
-#   cargo build --release -p echo-later -p echo-axum
-#   sh crates/channeltalk-webhook-bench/scripts/jobs-compare.sh [quick memory redis]
+# - later-memory, later-redis: echo-later, every delivery queued as a job (in memory, in Redis)
+#   and acknowledged. With the default ECHO_DELAY_MS (10 minutes) no answer is posted during a
+#   run: what is measured is the acknowledgement path (parse, queue, 200) while the queue grows.
+# - dialogue-memory, dialogue-redis: dialogue-bot, every message a dialogue step (read the
+#   chat's state, write it by compare-and-set, answer with a quick reply), the messages spread
+#   over WRK_CHATS chats (1000).
+#
+#   cargo build --release -p echo-later -p echo-axum -p dialogue-bot
+#   sh crates/channeltalk-webhook-bench/scripts/bots-compare.sh [quick later-memory later-redis dialogue-memory dialogue-redis]
 #
 # Each run starts a fresh server (and, for redis, a fresh redis-server with `appendonly yes`,
 # `appendfsync everysec`, `maxmemory-policy noeviction`, as the guide recommends), warms up,
@@ -16,7 +20,8 @@
 #
 # Environment: BIN_DIR (target/release), CONNECTIONS (32), DURATION (10s), WARMUP (2s),
 # ROUNDS (3), ECHO_DELAY_MS (600000), ECHO_QUEUE_CAPACITY (10000000: nothing dropped),
-# SERVER_CPU (1), LOAD_CPU (0, also redis-server's). Needs wrk, curl, taskset and redis-server.
+# WRK_CHATS (1000, for the dialogues), SERVER_CPU (1), LOAD_CPU (0, also redis-server's).
+# Needs wrk, curl, taskset and redis-server.
 set -eu
 BIN_DIR=${BIN_DIR:-target/release}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -27,6 +32,7 @@ SERVER_CPU=${SERVER_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 export ECHO_DELAY_MS=${ECHO_DELAY_MS:-600000}
 export ECHO_QUEUE_CAPACITY=${ECHO_QUEUE_CAPACITY:-10000000}
+CHATS=${WRK_CHATS:-1000}
 PORT=18485
 REDIS_PORT=18486
 TOKEN=wrk-token
@@ -35,7 +41,7 @@ FIXTURE="$HERE/../../channeltalk-webhook/tests/fixtures/message_team_chat_manage
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"; redis-cli -p $REDIS_PORT shutdown nosave >/dev/null 2>&1 || true' EXIT
 export WRK_BODY="$FIXTURE" WRK_TOKEN="$TOKEN"
-MODES=${*:-quick memory redis}
+MODES=${*:-quick later-memory later-redis dialogue-memory dialogue-redis}
 
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' /proc/"$1"/status; }
 
@@ -49,10 +55,15 @@ start_redis() {
 }
 
 start_server() { # MODE
+    unset CHANNEL_QUEUE_URL CHANNEL_REDIS_URL || true
+    export WRK_CHATS=0
     case "$1" in
-        quick) BIN=echo-axum; unset CHANNEL_QUEUE_URL || true ;;
-        memory) BIN=echo-later; unset CHANNEL_QUEUE_URL || true ;;
-        redis) BIN=echo-later; start_redis; export CHANNEL_QUEUE_URL="redis://127.0.0.1:$REDIS_PORT/" ;;
+        quick) BIN=echo-axum ;;
+        later-memory) BIN=echo-later ;;
+        later-redis) BIN=echo-later; start_redis; export CHANNEL_QUEUE_URL="redis://127.0.0.1:$REDIS_PORT/" ;;
+        dialogue-memory) BIN=dialogue-bot; export WRK_CHATS=$CHATS ;;
+        dialogue-redis) BIN=dialogue-bot; start_redis; export WRK_CHATS=$CHATS
+            export CHANNEL_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/" ;;
     esac
     CHANNEL_WEBHOOK_TOKEN=$TOKEN PORT=$PORT RUST_LOG=warn \
     CHANNEL_ACCESS_KEY=bench CHANNEL_ACCESS_SECRET=bench CHANNEL_API_BASE_URL=http://127.0.0.1:9 \
@@ -61,12 +72,13 @@ start_server() { # MODE
     until curl -s -o /dev/null "http://127.0.0.1:$PORT/webhook"; do sleep 0.1; done
 }
 
-queued() { # MODE
+queued() { # MODE: jobs queued, or chats with a dialogue in Redis
     case "$1" in
-        redis) echo $(( $(redis-cli -p $REDIS_PORT xlen channeltalk:jobs:stream) \
+        later-redis) echo $(( $(redis-cli -p $REDIS_PORT xlen channeltalk:jobs:stream) \
                        + $(redis-cli -p $REDIS_PORT zcard channeltalk:jobs:delayed) )) ;;
-        memory) curl -s "http://127.0.0.1:$PORT/metrics" \
+        later-memory) curl -s "http://127.0.0.1:$PORT/metrics" \
                     | awk '$1 == "channeltalk_jobs_queued" {print $2}' ;;
+        dialogue-redis) redis-cli -p $REDIS_PORT dbsize ;;
         *) echo - ;;
     esac
 }
@@ -76,7 +88,7 @@ dropped() {
         | awk '$1 == "channeltalk_jobs_total{outcome=\"dropped\"}" {print $2; found = 1} END {if (!found) print 0}'
 }
 
-printf '%-7s %5s %10s %9s %9s %7s %7s %7s %9s %8s %s\n' \
+printf '%-15s %5s %10s %9s %9s %7s %7s %7s %9s %8s %s\n' \
     mode round req/s p50 p99 non2xx errors rss_MB queued dropped stop
 for round in $(seq "$ROUNDS"); do
     for mode in $MODES; do
@@ -97,7 +109,7 @@ for round in $(seq "$ROUNDS"); do
         kill -TERM "$SERVER"
         if wait "$SERVER"; then code=0; else code=$?; fi
         took=$(echo "$(date +%s.%N) - $started" | bc)
-        printf '%-7s %5s %10s %9s %9s %7s %7s %7s %9s %8s exit %s in %.1f s\n' \
+        printf '%-15s %5s %10s %9s %9s %7s %7s %7s %9s %8s exit %s in %.1f s\n' \
             "$mode" "$round" "$rate" "$p50" "$p99" "${non2xx:-0}" "${errors:-0}" "$rss" \
             "$jobs" "$drops" "$code" "$took"
     done
