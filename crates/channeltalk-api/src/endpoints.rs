@@ -1,5 +1,7 @@
-//! The read and act endpoints: chats, users, the team, the channel, the hand-off to people.
-//! Sending is in `send`, webhook management in `webhooks`.
+//! The read and act endpoints: chats, users, the team, the channel, the hand-off to people,
+//! and signed links to the files of messages. Sending is in `send`, webhook management in
+//! `webhooks`; user chats beyond the one at hand in `user_chats`, users by member id and
+//! their events in `users`, team chats, threads and bots in `team`, chat tags in `chat_tags`.
 
 use channeltalk_webhook::BotName;
 use channeltalk_webhook::model::{Bot, Manager, Message};
@@ -7,9 +9,10 @@ use http::Method;
 
 use crate::client::Client;
 use crate::error::ApiError;
-use crate::models::{ChannelView, GroupView, ManagerView, UserChatView, UserView};
+use crate::models::{ChannelView, GroupView, ManagerView, SignedFileUrl, UserChatView, UserView};
 use crate::page::{Pages, SortOrder};
 use crate::response::ApiResponse;
+use crate::send::ChatTarget;
 use crate::transport::{Request, segment};
 
 impl Client {
@@ -150,6 +153,49 @@ impl Client {
             path,
         )
         .query("botName", bot.as_str());
+        self.call(request).await
+    }
+
+    /// A signed link to a file of a message in `chat` (its `key`, from the message's
+    /// `files`), valid for a short while:
+    /// `GET /open/v5/user-chats/{userChatId}/messages/file?key=` for a user chat,
+    /// `GET /open/v5/groups/{groupId}/messages/file?key=` for a team chat or a thread of one,
+    /// `GET /open/v5/groups/@{groupName}/messages/file?key=` for a team chat by name.
+    ///
+    /// ```no_run
+    /// use channeltalk_api::Client;
+    /// use channeltalk_webhook::model::Message;
+    ///
+    /// # async fn run(client: Client, message: Message) -> Result<(), channeltalk_api::ApiError> {
+    /// let Some(chat) = message.reply_target() else { return Ok(()) };
+    /// for file in message.files.iter().filter_map(|file| file.known()) {
+    ///     if let Some(key) = &file.key {
+    ///         let link = client.file_url(&chat, key).await?;
+    ///         println!("{:?}: {:?}", file.name, link.url);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn file_url(
+        &self,
+        chat: &ChatTarget,
+        key: &str,
+    ) -> Result<ApiResponse<SignedFileUrl>, ApiError> {
+        let (template, path) = match chat {
+            ChatTarget::UserChat(id) => (
+                "/open/v5/user-chats/{userChatId}/messages/file",
+                format!("/open/v5/user-chats/{}/messages/file", segment(id)),
+            ),
+            ChatTarget::Group(id) | ChatTarget::Thread { group_id: id, .. } => (
+                "/open/v5/groups/{groupId}/messages/file",
+                format!("/open/v5/groups/{}/messages/file", segment(id)),
+            ),
+            ChatTarget::GroupNamed(name) => (
+                "/open/v5/groups/@{groupName}/messages/file",
+                format!("/open/v5/groups/@{}/messages/file", segment(name)),
+            ),
+        };
+        let request = Request::new(Method::GET, template, path).query("key", key);
         self.call(request).await
     }
 

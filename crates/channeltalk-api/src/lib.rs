@@ -57,6 +57,7 @@
 //! 127.0.0.1 that checks credentials, records requests, serves messages and webhooks from
 //! memory and can be scripted to fail.
 
+mod chat_tags;
 mod client;
 mod endpoints;
 mod error;
@@ -68,21 +69,26 @@ mod rate_limit;
 mod response;
 mod retry;
 mod send;
+mod team;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transport;
+mod user_chats;
+mod users;
 mod webhooks;
 
 pub use channeltalk_jobs::{Gate, Held};
 pub use channeltalk_webhook::model::{OutgoingMessage, Scope};
 pub use channeltalk_webhook::{BotName, QuickReply};
+pub use chat_tags::{ChatTagColor, NewChatTag};
 pub use client::{
     ACCESS_KEY_HEADER, ACCESS_KEY_VAR, ACCESS_SECRET_HEADER, ACCESS_SECRET_VAR, BASE_URL_VAR,
     Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT_VALUE,
 };
 pub use error::{ApiError, ConfigError, TransportKind};
 pub use models::{
-    Channel, ChannelView, GroupView, ManagerView, MessageView, UserChatView, UserView,
+    Channel, ChannelView, ChatTag, GroupView, ManagerView, MessageThread, MessageView,
+    SignedFileUrl, ThreadView, UserChatView, UserEvent, UserView,
 };
 pub use observe::{REQUESTS_METRIC, RETRIES_METRIC};
 pub use page::{MAX_PAGE_SIZE, Page, Pages, SortOrder};
@@ -90,6 +96,9 @@ pub use rate_limit::RateLimit;
 pub use response::ApiResponse;
 pub use retry::RetryPolicy;
 pub use send::{ChatTarget, SendMessage};
+pub use team::NewBot;
+pub use user_chats::{MAX_USER_CHAT_TAGS, UserChatStateFilter, UserChatUpdate};
+pub use users::{MAX_USER_TAGS, NewUserEvent, UserUpdate};
 pub use webhooks::{EnsureError, Ensured, NewWebhook, WEBHOOK_API_VERSION, Webhook, WebhookUpdate};
 
 /// The README's examples, compiled and run as doc tests.

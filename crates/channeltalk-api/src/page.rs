@@ -1,7 +1,8 @@
 //! [`Pages`]: every element of a list endpoint, page after page, without touching cursors.
 //!
 //! Channel pages lists with a `next` cursor that the following request sends back as `since`:
-//! a number for webhooks and bots, a string for messages and managers. [`Pages`] hides both
+//! a number for webhooks and bots, a string for messages, managers, user chats, chat tags,
+//! team chats and events. [`Pages`] hides both
 //! kinds: loop with [`Pages::next_page`], or turn it into a [`Stream`] of elements with
 //! [`Pages::into_stream`]. A page that comes back empty, or with a cursor already seen, ends
 //! the list, so a misbehaving server cannot make a caller loop forever.
@@ -63,8 +64,14 @@ pub struct Pages<T> {
     since: Option<String>,
     seen: HashSet<String>,
     done: bool,
+    /// Builds each element from its raw entry and the rest of the page (a user chat joined
+    /// with its user and last message); `None` reads the entries as they are.
+    join: Option<Join>,
     item: PhantomData<fn() -> T>,
 }
+
+/// Builds the raw elements of a page from its list and the rest of the answer.
+pub(crate) type Join = fn(Vec<Value>, &Map<String, Value>) -> Vec<Value>;
 
 impl<T> std::fmt::Debug for Pages<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -93,8 +100,15 @@ impl<T: DeserializeOwned> Pages<T> {
             since: None,
             seen: HashSet::new(),
             done: false,
+            join: None,
             item: PhantomData,
         }
+    }
+
+    /// Builds each element from its entry and the rest of the page (see [`Join`]).
+    pub(crate) fn joined(mut self, join: Join) -> Self {
+        self.join = Some(join);
+        self
     }
 
     pub(crate) fn with_query(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -131,10 +145,15 @@ impl<T: DeserializeOwned> Pages<T> {
         }
         let answer: ApiResponse<Map<String, Value>> = self.client.call(request).await?;
         let mut body = answer.into_inner();
-        let items: Vec<T> = match body.remove(self.items_key) {
-            Some(Value::Array(values)) => values.into_iter().filter_map(lenient::element).collect(),
+        let values = match body.remove(self.items_key) {
+            Some(Value::Array(values)) => values,
             _ => Vec::new(),
         };
+        let values = match self.join {
+            Some(join) => join(values, &body),
+            None => values,
+        };
+        let items: Vec<T> = values.into_iter().filter_map(lenient::element).collect();
         let next = body
             .remove("next")
             .and_then(|value| lenient::cursor(value).ok().flatten());
@@ -179,7 +198,7 @@ impl<T: DeserializeOwned> Pages<T> {
     }
 }
 
-/// The order of a message list.
+/// The order of a list (`sortOrder`): messages, user chats, events.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SortOrder {
@@ -188,13 +207,33 @@ pub enum SortOrder {
     /// Newest first (the usual choice for context).
     #[default]
     Desc,
+    /// `both`, the third order Channel's lists accept; what it returns is not documented
+    /// (the fake Channel answers it oldest first).
+    Both,
 }
 
 impl SortOrder {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The value sent as `sortOrder`.
+    pub fn as_str(self) -> &'static str {
         match self {
             SortOrder::Asc => "asc",
             SortOrder::Desc => "desc",
+            SortOrder::Both => "both",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sort_order_of_the_schema_is_sent_as_named() {
+        let names: Vec<_> = [SortOrder::Asc, SortOrder::Desc, SortOrder::Both]
+            .into_iter()
+            .map(SortOrder::as_str)
+            .collect();
+        assert_eq!(names, ["asc", "desc", "both"]);
+        assert_eq!(SortOrder::default(), SortOrder::Desc);
     }
 }

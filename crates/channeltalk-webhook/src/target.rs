@@ -154,7 +154,7 @@ impl Message {
         }
         match &self.chat_type {
             ChatType::UserChat => Some(ChatTarget::UserChat(self.chat_id.clone())),
-            ChatType::Group => Some(match self.thread_root() {
+            ChatType::Group => Some(match self.root_of_thread() {
                 Some(root) => ChatTarget::thread(self.chat_id.as_str(), root),
                 None => ChatTarget::Group(self.chat_id.clone()),
             }),
@@ -163,12 +163,12 @@ impl Message {
     }
 
     /// The id of the thread's root, for a message inside a thread (not the root itself).
-    fn thread_root(&self) -> Option<&str> {
+    fn root_of_thread(&self) -> Option<&str> {
         let root = self
             .root_message_id
             .as_deref()
             .filter(|id| !id.is_empty())?;
-        let is_the_root = self.root == Some(true) || root == self.id;
+        let is_the_root = self.is_thread_root() || root == self.id;
         (!is_the_root).then_some(root)
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! It speaks the part of the Open API this crate uses, the way Channel does: it refuses
 //! requests without the right `x-access-key` / `x-access-secret` (401), records every request
-//! (the secret redacted), serves chats, messages, managers, bots and webhooks from memory with
+//! (the secret redacted), serves user chats, users and their events, messages and their
+//! files, team chats and threads, managers, bots, chat tags and webhooks from memory with
 //! working pagination, stores posted messages (a repeated `requestId` is not posted twice), and
-//! refuses what Channel's schema refuses (a text block with unescaped markup, a webhook without
-//! its required fields or with an unknown scope: 422). Scripted [`Fault`]s make the next
+//! refuses what Channel's schema refuses: a text block with unescaped markup, a button without
+//! its title or action, an option, a color or a state outside the schema's values, a body
+//! without its required fields (422), a list without its required `sortOrder` (400). Scripted [`Fault`]s make the next
 //! requests answer 429 with the rate-limit headers, a 5xx, slowly, not at all (a dropped
 //! connection), or fail after taking effect; [`FakeChannel::outage`] and
 //! [`FakeChannel::fail_route`] keep failing every request, or one operation, until ended.
@@ -465,9 +467,31 @@ impl FakeChannel {
         self.lock().store.add_message(target, text)
     }
 
+    /// Adds a message carrying one file (`name`) to a chat, written by the seeded user (or, in
+    /// a team chat, a manager); returns the file's `key`, which the fake signs links for.
+    pub fn add_file(&self, target: &ChatTarget, name: &str) -> String {
+        self.lock().store.add_file(target, name)
+    }
+
     /// Adds (or replaces, by `id`) an object of a collection, spec-shaped JSON.
     pub fn insert(&self, collection: Collection, object: Value) {
         self.lock().store.insert(collection, object);
+    }
+
+    /// The object of a collection with this `id`, as stored.
+    pub fn get(&self, collection: Collection, id: &str) -> Option<Value> {
+        self.lock().store.get(collection, id).cloned()
+    }
+
+    /// Every object of a collection, as stored.
+    pub fn all(&self, collection: Collection) -> Vec<Value> {
+        self.lock().store.all(collection)
+    }
+
+    /// The messages of a chat, oldest first, as stored (a thread's replies are in their team
+    /// chat's list).
+    pub fn messages(&self, target: &ChatTarget) -> Vec<Value> {
+        self.lock().store.messages(target)
     }
 
     /// Adds a webhook as Channel would store it; returns its id.

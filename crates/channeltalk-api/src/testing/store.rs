@@ -1,5 +1,5 @@
 //! The fake's data: a seeded channel (a user chat, its user, three managers, two bots, a team
-//! chat) and whatever tests and clients add, with Channel's pagination.
+//! chat, a chat tag) and whatever tests and clients add, with Channel's pagination.
 //!
 //! Cursors are positions in a list, sent as Channel does: a number for webhooks and bots, a
 //! string for messages and managers. Clients must treat them as opaque, as with Channel.
@@ -32,16 +32,22 @@ pub enum Collection {
     Bots,
     /// Team chats (groups).
     Groups,
+    /// Chat tags (`{"id": …, "name": …, "key": …}`).
+    ChatTags,
+    /// Events of users (`{"id": …, "userId": …, "name": …}`).
+    Events,
 }
 
 pub(super) struct Store {
     objects: BTreeMap<&'static str, BTreeMap<String, Value>>,
     messages: BTreeMap<String, Vec<Value>>,
     webhooks: BTreeMap<u64, Value>,
+    /// Threads by (team chat id, root message id).
+    threads: BTreeMap<(String, String), Value>,
     next_id: u64,
 }
 
-fn now_millis() -> u64 {
+pub(super) fn now_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -54,6 +60,8 @@ fn collection_key(collection: Collection) -> &'static str {
         Collection::Managers => "managers",
         Collection::Bots => "bots",
         Collection::Groups => "groups",
+        Collection::ChatTags => "chatTags",
+        Collection::Events => "events",
     }
 }
 
@@ -74,6 +82,7 @@ impl Store {
             objects: BTreeMap::new(),
             messages: BTreeMap::new(),
             webhooks: BTreeMap::new(),
+            threads: BTreeMap::new(),
             next_id: 1,
         };
         store.insert(
@@ -85,8 +94,9 @@ impl Store {
         store.insert(
             Collection::UserChats,
             json!({"id": USER_CHAT_ID, "channelId": CHANNEL_ID, "userId": USER_ID, "state": "opened",
-                   "managed": false, "mediumType": "native", "handling": {"type": "bot"},
-                   "managerIds": [], "createdAt": 1_600_158_400_000_u64, "firstAskedAt": 1_600_158_433_443_u64}),
+                   "managed": false, "contactMediumType": "native", "handling": {"type": "bot"},
+                   "managerIds": [], "tags": [], "createdAt": 1_600_158_400_000_u64,
+                   "firstAskedAt": 1_600_158_433_443_u64}),
         );
         for (index, id) in MANAGER_IDS.iter().enumerate() {
             store.insert(
@@ -107,7 +117,103 @@ impl Store {
             json!({"id": GROUP_ID, "channelId": CHANNEL_ID, "name": GROUP_NAME, "title": "Development",
                    "scope": "all", "managerIds": MANAGER_IDS, "active": true, "createdAt": 1_527_207_802_758_u64}),
         );
+        store.insert(
+            Collection::ChatTags,
+            json!({"id": "1", "channelId": CHANNEL_ID, "name": "Refund", "key": "refund",
+                   "colorVariant": "orange", "createdAt": 1_600_000_000_000_u64}),
+        );
         store
+    }
+
+    pub(super) fn remove(&mut self, collection: Collection, id: &str) -> Option<Value> {
+        self.objects.get_mut(collection_key(collection))?.remove(id)
+    }
+
+    /// A fresh id, as a string.
+    pub(super) fn new_id(&mut self, prefix: &str) -> String {
+        format!("{prefix}{:016x}", self.next_id())
+    }
+
+    /// A fresh numeric id, as a string (chat tags), clear of the seeded ones.
+    pub(super) fn new_number_id(&mut self) -> String {
+        (1000 + self.next_id()).to_string()
+    }
+
+    /// The id of the team chat a path segment names: `@name` or an id.
+    pub(super) fn group_id(&self, segment: &str) -> Option<String> {
+        match segment.strip_prefix('@') {
+            Some(name) => self.group_id_named(name),
+            None => self
+                .get(Collection::Groups, segment)
+                .map(|_| segment.to_owned()),
+        }
+    }
+
+    /// The message `id` of a chat, to change it.
+    pub(super) fn message_mut(&mut self, target: &ChatTarget, id: &str) -> Option<&mut Value> {
+        self.messages
+            .get_mut(&chat_key(target).0)?
+            .iter_mut()
+            .find(|message| message["id"] == id)
+    }
+
+    /// Forgets a chat's messages.
+    pub(super) fn remove_messages(&mut self, target: &ChatTarget) {
+        self.messages.remove(&chat_key(target).0);
+    }
+
+    /// The thread under message `root` of team chat `group_id`, if there is one.
+    pub(super) fn thread(&self, group_id: &str, root: &str) -> Option<&Value> {
+        self.threads.get(&(group_id.to_owned(), root.to_owned()))
+    }
+
+    /// Makes message `root` of team chat `group_id` the root of a thread (once); `None` when
+    /// the message does not exist.
+    pub(super) fn create_thread(&mut self, group_id: &str, root: &str) -> Option<Value> {
+        let target = ChatTarget::group(group_id);
+        let message = self.message_mut(&target, root)?;
+        message["threadRoot"] = Value::Bool(true);
+        let key = (group_id.to_owned(), root.to_owned());
+        if !self.threads.contains_key(&key) {
+            let id = self.new_id("th");
+            let thread = json!({"id": id, "rootMessageId": root, "chatType": "group",
+                "chatId": group_id, "managerIds": [], "repliedManagerIds": [], "replyCount": 0});
+            self.threads.insert(key.clone(), thread);
+        }
+        self.threads.get(&key).cloned()
+    }
+
+    /// Adds a message carrying one file to a chat, written by the seeded user (or, in a team
+    /// chat, a manager); returns the file's key.
+    pub(super) fn add_file(&mut self, target: &ChatTarget, name: &str) -> String {
+        let person = match target {
+            ChatTarget::UserChat(_) => ("user", USER_ID),
+            _ => ("manager", MANAGER_IDS[0]),
+        };
+        let file_id = self.new_id("file");
+        let key = format!("pub-file/{CHANNEL_ID}/{file_id}/{name}");
+        let mut body = Map::new();
+        body.insert(
+            "files".into(),
+            json!([{"id": file_id, "type": "file", "name": name, "size": 2048,
+                    "contentType": "application/octet-stream", "bucket": "bin.channel.io",
+                    "key": key}]),
+        );
+        let message = self.message(target, person, &body);
+        self.messages
+            .entry(chat_key(target).0)
+            .or_default()
+            .push(message);
+        key
+    }
+
+    /// Whether a message of the chat carries a file with this key.
+    pub(super) fn has_file(&self, target: &ChatTarget, key: &str) -> bool {
+        self.messages(target).iter().any(|message| {
+            message["files"]
+                .as_array()
+                .is_some_and(|files| files.iter().any(|file| file["key"] == key))
+        })
     }
 
     pub(super) fn insert(&mut self, collection: Collection, object: Value) {
@@ -127,6 +233,14 @@ impl Store {
             .get(collection_key(collection))
             .map(|objects| objects.values().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The id of the user with this member id.
+    pub(super) fn user_id_of_member(&self, member_id: &str) -> Option<String> {
+        self.all(Collection::Users)
+            .into_iter()
+            .find(|user| user["memberId"] == member_id)
+            .and_then(|user| user["id"].as_str().map(str::to_owned))
     }
 
     pub(super) fn group_id_named(&self, name: &str) -> Option<String> {
@@ -161,13 +275,19 @@ impl Store {
                 message.insert(name.clone(), value.clone());
             }
             if let ChatTarget::Thread {
-                root_message_id, ..
+                root_message_id,
+                broadcast,
+                ..
             } = target
             {
                 message.insert(
                     "rootMessageId".into(),
                     Value::String(root_message_id.clone()),
                 );
+                message.insert("threadMsg".into(), Value::Bool(true));
+                if *broadcast {
+                    message.insert("broadcastedMsg".into(), Value::Bool(true));
+                }
             }
         }
         message
@@ -212,6 +332,19 @@ impl Store {
         }
         let message = self.message(target, ("bot", "b-1"), body);
         self.messages.entry(key).or_default().push(message.clone());
+        if let ChatTarget::Thread {
+            group_id,
+            root_message_id,
+            ..
+        } = target
+        {
+            // Channel makes the thread on the first reply, when the root exists.
+            if let Some(mut thread) = self.create_thread(group_id, root_message_id) {
+                thread["replyCount"] = json!(thread["replyCount"].as_u64().unwrap_or(0) + 1);
+                self.threads
+                    .insert((group_id.clone(), root_message_id.clone()), thread);
+            }
+        }
         (message, true)
     }
 

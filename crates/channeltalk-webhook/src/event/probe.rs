@@ -309,6 +309,13 @@ fn known(key: &str) -> Option<(u32, Shape)> {
         "marketing" => (22, Shape::Json),
         "supportBot" => (23, Shape::Json),
         "workflow" => (24, Shape::Json),
+        // Read tolerantly by the model (any JSON: a flag that is not one reads as `None`, a
+        // page or form that does not fit is kept as sent).
+        "threadRoot" => (25, Shape::Json),
+        "threadMsg" => (26, Shape::Json),
+        "broadcastedMsg" => (27, Shape::Json),
+        "webPage" => (28, Shape::Json),
+        "form" => (29, Shape::Json),
         _ => return None,
     };
     Some((1 << index, shape))

@@ -21,8 +21,8 @@ pub use enums::{
     Action, ChatDirection, ChatType, EntityType, MediumType, MessageState, PersonType, Scope,
     UserChatState, UserType,
 };
-pub use message::{Button, File, Message, Reaction};
-pub use outgoing::{MAX_BUTTONS, MessageError, OutgoingMessage};
+pub use message::{Button, File, Form, FormInput, Message, Reaction, WebPage};
+pub use outgoing::{MAX_BUTTONS, MessageError, MessageOption, OutgoingMessage};
 pub use team::{Bot, Group, Manager};
 pub use timestamp::Timestamp;
 pub use user::User;

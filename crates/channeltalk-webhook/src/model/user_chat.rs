@@ -99,21 +99,82 @@ pub struct UserChat {
     /// Whether the team handles it (v5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed: Option<bool>,
-    /// Through which medium it reaches the team (v5).
+    /// Through which medium it reaches the team, as webhook deliveries say it (`mediumType`).
+    /// The Open API's user-chat views do not carry it: they say
+    /// [`contact_medium_type`](UserChat::contact_medium_type).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium_type: Option<MediumType>,
+    /// Through which medium the customer is reached (`contactMediumType`), as the Open API's
+    /// user-chat views say it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_medium_type: Option<String>,
     /// Why it was missed, for a chat in the `missed` state (v5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missed_reason: Option<String>,
     /// When the team first replied (v5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_replied_at: Option<Timestamp>,
-    /// Who started it (v5).
+    /// Who started it, as webhook deliveries say it (`direction`); the Open API's user-chat
+    /// views do not carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<ChatDirection>,
     /// Who handles it and how, kept as JSON: an object in v5, a string in v4.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handling: Option<Value>,
+    /// How the title under the chat's name is chosen (`description`, `incoming`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtext_type: Option<String>,
+    /// The call this chat belongs to, for phone chats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_meet_id: Option<String>,
+    /// The goal event the chat is measured against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal_event_name: Option<String>,
+    /// Whether the goal was reached (`achieved`, `notAchieved`, `waiting`, `none`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal_state: Option<String>,
+    /// When it was last queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<Timestamp>,
+    /// When it was first queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_queued_at: Option<Timestamp>,
+    /// When it was snoozed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snoozed_at: Option<Timestamp>,
+    /// When it expires (a snooze ends, a closed chat is removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    /// When it was missed, for a chat in the `missed` state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_at: Option<Timestamp>,
+    /// The customer's last message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_last_message_id: Option<String>,
+    /// The last message shown to the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub front_message_id: Option<String>,
+    /// The last message shown in the desk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desk_message_id: Option<String>,
+    /// When the team first replied after it was last opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_replied_at_after_open: Option<Timestamp>,
+    /// Whether it was solved without being handed on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_stop: Option<bool>,
+    /// How long the customer waited for the first answer, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_time: Option<i64>,
+    /// The average time to answer, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avg_reply_time: Option<i64>,
+    /// How many times the team answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_count: Option<i64>,
+    /// How long it took to close, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution_time: Option<i64>,
 }
 
 impl UserChat {
