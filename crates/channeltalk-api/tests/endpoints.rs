@@ -556,3 +556,22 @@ async fn a_repeated_cursor_or_an_empty_page_ends_the_list() {
     assert_eq!(webhooks.len(), 1);
     assert_eq!(fake.requests().len(), 2);
 }
+
+#[tokio::test]
+async fn a_sample_events_answer_reaches_a_chat_the_fake_knows() {
+    use channeltalk_webhook::testing::SampleEvent;
+    let fake = FakeChannel::start().await;
+    let client = fake.client();
+    for sample in [
+        SampleEvent::user_message("hi"),
+        SampleEvent::manager_message("deploy?").in_team_chat(),
+        SampleEvent::user_chat_opened(),
+    ] {
+        let target = sample.event().reply_target().expect("a chat to answer in");
+        let sent = client
+            .send(SendMessage::new(target.clone(), "answer"))
+            .await;
+        assert!(sent.is_ok(), "{target}: {sent:?}");
+    }
+    assert_eq!(fake.posted_messages().len(), 3);
+}

@@ -274,7 +274,7 @@ async fn a_thread_shaped_like_channels_is_read() {
     });
     let client = fake.client();
     let view = client
-        .thread("312345", "66f0a1b2c3d4e5f6a7b8c9d0")
+        .thread("1234", "66f0a1b2c3d4e5f6a7b8c9d0")
         .await
         .unwrap();
     let message = view.message.as_ref().unwrap();
@@ -294,7 +294,7 @@ async fn a_thread_shaped_like_channels_is_read() {
         "an entry that is not a manager is left out"
     );
 
-    let mut pages = client.thread_messages("312345", "66f0a1b2c3d4e5f6a7b8c9d0", SortOrder::Asc);
+    let mut pages = client.thread_messages("1234", "66f0a1b2c3d4e5f6a7b8c9d0", SortOrder::Asc);
     let page = pages.next_page().await.unwrap().unwrap();
     assert_eq!(page.items.len(), 2);
     let reply = &page.items[1];

@@ -99,14 +99,9 @@ fn client(fake: &FakeChannel, gate: Gate) -> Client {
     fake.client_builder().gate(gate).build().unwrap()
 }
 
-/// The fake knowing the chat the sample events are posted in.
+/// The fake Channel (it knows the sample events' chats).
 async fn fake() -> FakeChannel {
-    let fake = FakeChannel::start().await;
-    fake.insert(
-        channeltalk_api::testing::Collection::UserChats,
-        serde_json::json!({"id": "c-2001", "userId": "u-1001"}),
-    );
-    fake
+    FakeChannel::start().await
 }
 
 #[tokio::test]

@@ -11,10 +11,12 @@ use serde_json::{Map, Value, json};
 
 use crate::send::ChatTarget;
 
-pub(super) const CHANNEL_ID: &str = "197228";
-pub(super) const USER_CHAT_ID: &str = "6512f0c2a1b2c3d4e5f6a7b8";
-pub(super) const USER_ID: &str = "64d9f4b2c1a0e1f2a3b4";
-pub(super) const GROUP_ID: &str = "312345";
+// The channel, user chat, user and team chat of the core's `SampleEvent`s, so that a sample
+// event's answer posted through the fake reaches a chat it knows.
+pub(super) const CHANNEL_ID: &str = "12345";
+pub(super) const USER_CHAT_ID: &str = "c-2001";
+pub(super) const USER_ID: &str = "u-1001";
+pub(super) const GROUP_ID: &str = "1234";
 pub(super) const GROUP_NAME: &str = "dev";
 pub(super) const MANAGER_IDS: [&str; 3] = ["98765", "98766", "98767"];
 

@@ -9,28 +9,15 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use channeltalk_api::testing::{
-    Collection, FAKE_ACCESS_KEY, FAKE_ACCESS_SECRET, FakeChannel, PostedMessage,
-};
-use serde_json::json;
+use channeltalk_api::testing::{FAKE_ACCESS_KEY, FAKE_ACCESS_SECRET, FakeChannel, PostedMessage};
 
 pub const TOKEN: &str = "s3cr3t-echo-later";
 /// Only a guard against a hung test: no assertion depends on how long anything takes.
 pub const GUARD: Duration = Duration::from_secs(60);
 
-/// The fake Channel Open API, on a thread of its own, knowing the chats the sample events
-/// are posted in.
+/// The fake Channel Open API, on a thread of its own (it knows the sample events' chats).
 pub fn fake() -> FakeChannel {
-    let fake = FakeChannel::builder().start_in_background().unwrap();
-    fake.insert(
-        Collection::UserChats,
-        json!({"id": "c-2001", "userId": "u-1001"}),
-    );
-    fake.insert(
-        Collection::Groups,
-        json!({"id": "1234", "name": "dev", "title": "dev"}),
-    );
-    fake
+    FakeChannel::builder().start_in_background().unwrap()
 }
 
 /// A running `echo-later` process, its output gathered line by line.
