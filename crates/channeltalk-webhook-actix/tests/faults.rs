@@ -1,11 +1,9 @@
 //! Faults and secrets against a real actix-web `HttpServer` on 127.0.0.1 with one worker,
 //! through the conformance crate's one fault harness (`assert_faults`): a handler that is still
 //! waiting does not block the only worker, and the token shows up in no log line, no answer and
-//! no `Debug` output.
+//! no `Debug` output. Each server runs on a thread of its own and the harness is bounded
+//! (`tests/common`): a hang fails the test instead of stalling the run.
 
-use std::net::SocketAddr;
-
-use actix_web::dev::ServerHandle;
 use actix_web::middleware::Logger;
 use actix_web::{App, web};
 use channeltalk_webhook::Handler;
@@ -16,27 +14,23 @@ use channeltalk_webhook_conformance::{
 };
 
 mod common;
-use common::blocking;
+use common::{TestServer, guarded};
 
-/// Runs the fault harness against the server at `addr`, then stops it.
-async fn check(addr: SocketAddr, handle: ServerHandle, gate: Gate) {
-    let outcome = blocking(move || {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assert_faults(addr, &gate)))
-    })
-    .await;
-    handle.stop(true).await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+/// Runs the fault harness against `server`, then stops it. Should the harness fail, the
+/// server is stopped when dropped, so it does not outlive the test.
+fn check(server: TestServer, gate: Gate) {
+    let addr = server.addr();
+    guarded("the fault harness", move || assert_faults(addr, &gate));
+    server.stop();
 }
 
-#[actix_web::test]
-async fn resource_passes_the_fault_checks() {
+#[test]
+fn resource_passes_the_fault_checks() {
     let gate = Gate::new();
     let (receiver, handler) = (fault_receiver(), gate.handler());
-    let (addr, handle) =
+    let server =
         start!(move || App::new().service(resource("/webhook", receiver.clone(), handler.clone())));
-    check(addr, handle, gate).await;
+    check(server, gate);
 }
 
 /// An app's own actix handler, on the `Webhook` extractor, awaiting the gate's handler.
@@ -44,31 +38,31 @@ async fn extracted(event: Webhook, handler: web::Data<GateHandler>) -> WebhookRe
     handler.call(event.into_inner()).await.into()
 }
 
-#[actix_web::test]
-async fn the_extractor_passes_the_fault_checks() {
+#[test]
+fn the_extractor_passes_the_fault_checks() {
     let gate = Gate::new();
     let (receiver, handler) = (fault_receiver(), web::Data::new(gate.handler()));
-    let (addr, handle) = start!(move || {
+    let server = start!(move || {
         App::new()
             .app_data(receiver.clone())
             .app_data(handler.clone())
             .route("/webhook", web::to(extracted)) // the core answers 405
     });
-    check(addr, handle, gate).await;
+    check(server, gate);
 }
 
 /// actix-web's `Logger` middleware is opt-in. Its default format logs the request line (`%r`),
 /// query and token included; a format with the path only (`%U`) keeps the token out.
-#[actix_web::test]
-async fn actixs_logger_with_a_path_only_format_does_not_show_the_token() {
+#[test]
+fn actixs_logger_with_a_path_only_format_does_not_show_the_token() {
     let gate = Gate::new();
     let (receiver, handler) = (fault_receiver(), gate.handler());
-    let (addr, handle) = start!(move || {
+    let server = start!(move || {
         App::new()
             .wrap(Logger::new(r#"%a "%U" %s %b %T"#).log_target("webhook-requests"))
             .service(resource("/webhook", receiver.clone(), handler.clone()))
     });
-    check(addr, handle, gate).await;
+    check(server, gate);
     let log = captured_log();
     assert!(
         log.lines()

@@ -1,7 +1,8 @@
 //! Faults and secrets against a real axum server (`axum::serve` on 127.0.0.1:0), through the
 //! conformance crate's one fault harness (`assert_faults`): a handler that is still waiting
 //! does not block other deliveries, and the token shows up in no log line, no answer and no
-//! `Debug` output.
+//! `Debug` output. The harness is bounded (`tests/common`): a hang fails the test instead of
+//! stalling the run.
 
 use std::net::SocketAddr;
 
@@ -11,13 +12,14 @@ use channeltalk_webhook::Handler;
 use channeltalk_webhook_axum::{Webhook, WebhookReply, router};
 use channeltalk_webhook_conformance::{Gate, assert_faults, fault_receiver};
 
+mod common;
+use common::guarded;
+
 async fn check(app: Router, gate: Gate) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    tokio::task::spawn_blocking(move || assert_faults(addr, &gate))
-        .await
-        .unwrap();
+    guarded("the fault harness", move || assert_faults(addr, &gate)).await;
 }
 
 /// On a current-thread runtime: the server has one thread, which the held request must not take.

@@ -1,4 +1,5 @@
 //! The adapter on a real server (`axum::serve` on 127.0.0.1:0), spoken to over raw HTTP/1.1.
+//! Every exchange is bounded (`tests/common`): a hang fails the test instead of stalling the run.
 
 use std::net::SocketAddr;
 
@@ -10,6 +11,9 @@ use channeltalk_webhook_axum::{Webhook, WebhookReply, router};
 use channeltalk_webhook_conformance::{Contract, RawRequest, send};
 
 const TOKEN: &str = "s3cr3t+/=&é";
+
+mod common;
+use common::guarded;
 
 fn receiver() -> Receiver {
     Receiver::new(WebhookToken::new(TOKEN).unwrap())
@@ -23,9 +27,10 @@ async fn start(app: Router) -> SocketAddr {
 }
 
 async fn matrix(addr: SocketAddr) {
-    tokio::task::spawn_blocking(move || Contract::echo(TOKEN).assert_matrix(addr))
-        .await
-        .unwrap();
+    guarded("the shared matrix", move || {
+        Contract::echo(TOKEN).assert_matrix(addr)
+    })
+    .await;
 }
 
 // `router` with the echo handler is the echo-axum example's mount: its binary runs the
@@ -61,13 +66,15 @@ async fn a_panicking_handler_gets_500_and_the_server_goes_on() {
         "/webhook?token={}",
         "s3cr3t%2B%2F%3D%26%C3%A9" // TOKEN, percent-encoded
     );
-    let (failed, next) = tokio::task::spawn_blocking(move || {
-        let boom = RawRequest::post(target.clone(), SampleEvent::user_message("boom").body());
-        let hi = RawRequest::post(target, SampleEvent::user_message("hi").body());
-        (send(addr, &boom).unwrap(), send(addr, &hi).unwrap())
-    })
-    .await
-    .unwrap();
+    let (failed, next) = guarded(
+        "a delivery to a panicking handler, then one more",
+        move || {
+            let boom = RawRequest::post(target.clone(), SampleEvent::user_message("boom").body());
+            let hi = RawRequest::post(target, SampleEvent::user_message("hi").body());
+            (send(addr, &boom).unwrap(), send(addr, &hi).unwrap())
+        },
+    )
+    .await;
 
     assert_eq!(failed.status, 500);
     assert!(String::from_utf8_lossy(&failed.body).contains("panicked"));

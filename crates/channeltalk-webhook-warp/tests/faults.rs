@@ -1,6 +1,7 @@
 //! Faults and secrets against a real warp server on 127.0.0.1, through the conformance
 //! crate's one fault harness (`assert_faults`): a handler that is still waiting does not block
 //! other deliveries, and the token shows up in no log line, no answer and no `Debug` output.
+//! The harness is bounded (`tests/common`): a hang fails the test instead of stalling the run.
 
 use std::net::SocketAddr;
 
@@ -10,6 +11,9 @@ use channeltalk_webhook_conformance::{
 };
 use channeltalk_webhook_warp::WebhookReply;
 use warp::Filter;
+
+mod common;
+use common::guarded;
 
 async fn serve<F>(routes: F) -> SocketAddr
 where
@@ -23,9 +27,7 @@ where
 }
 
 async fn check(addr: SocketAddr, gate: Gate) {
-    tokio::task::spawn_blocking(move || assert_faults(addr, &gate))
-        .await
-        .unwrap();
+    guarded("the fault harness", move || assert_faults(addr, &gate)).await;
 }
 
 /// On a current-thread runtime: the server has one thread, which the held request must not take.

@@ -1,4 +1,5 @@
-//! A real warp server on 127.0.0.1, spoken to over raw HTTP/1.1.
+//! A real warp server on 127.0.0.1, spoken to over raw HTTP/1.1. Every exchange is bounded
+//! (`tests/common`): a hang fails the test instead of stalling the run.
 
 use std::net::SocketAddr;
 
@@ -9,6 +10,9 @@ use warp::Filter;
 
 const TOKEN: &str = "s3cr3t+/=&é";
 const TARGET: &str = "/webhook?token=s3cr3t%2B%2F%3D%26%C3%A9";
+
+mod common;
+use common::guarded;
 
 /// Serves `POST /webhook` with `handler` on a fresh port, the way the crate docs compose it.
 async fn start<H: Handler>(receiver: Receiver, handler: H) -> SocketAddr {
@@ -43,14 +47,16 @@ async fn fragile(event: Event) -> Option<QuickReply> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_handler_gets_500_and_the_server_goes_on() {
     let addr = start(receiver(), fragile).await;
-    let (panicked, after) = tokio::task::spawn_blocking(move || {
-        (
-            send(addr, &post("panic")),
-            send(addr, &post("still there?")),
-        )
-    })
-    .await
-    .unwrap();
+    let (panicked, after) = guarded(
+        "a delivery to a panicking handler, then one more",
+        move || {
+            (
+                send(addr, &post("panic")),
+                send(addr, &post("still there?")),
+            )
+        },
+    )
+    .await;
     assert_eq!(panicked.unwrap().status, 500);
     let after = after.unwrap();
     assert_eq!(after.status, 200);
@@ -61,15 +67,15 @@ async fn a_panicking_handler_gets_500_and_the_server_goes_on() {
 async fn bot_names_travel_as_raw_utf8_and_streamed_bodies_stop_at_the_limit() {
     let addr = start(receiver().with_body_limit(4096), fragile).await;
     let chunked: Vec<Vec<u8>> = vec![vec![b' '; 1024]; 8];
-    let (named, oversized, after) = tokio::task::spawn_blocking(move || {
-        (
-            send(addr, &post("안녕하세요")),
-            send(addr, &post("").body(RawBody::Chunked(chunked))),
-            send(addr, &post("after")),
-        )
-    })
-    .await
-    .unwrap();
+    let (named, oversized, after) =
+        guarded("a named reply, an oversized body, one more", move || {
+            (
+                send(addr, &post("안녕하세요")),
+                send(addr, &post("").body(RawBody::Chunked(chunked))),
+                send(addr, &post("after")),
+            )
+        })
+        .await;
     let named = named.unwrap();
     assert_eq!(named.status, 200);
     assert_eq!(named.header("x-bot-name"), Some("상담봇".as_bytes()));
