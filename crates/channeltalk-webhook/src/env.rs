@@ -27,7 +27,12 @@ pub struct EnvError {
 /// # Ok::<(), channeltalk_webhook::env::EnvError>(())
 /// ```
 pub fn var_or<T: FromStr>(name: &str, default: T) -> Result<T, EnvError> {
-    read(name, std::env::var(name).ok(), default, std::any::type_name::<T>())
+    read(
+        name,
+        std::env::var(name).ok(),
+        default,
+        std::any::type_name::<T>(),
+    )
 }
 
 /// Where to listen: `HOST` (default `127.0.0.1`, loopback only: set `0.0.0.0` to accept
@@ -37,7 +42,12 @@ pub fn listen_address() -> Result<SocketAddr, EnvError> {
 }
 
 fn address(host: Option<String>, port: Option<String>) -> Result<SocketAddr, EnvError> {
-    let host = read("HOST", host, IpAddr::V4(Ipv4Addr::LOCALHOST), "an IP address")?;
+    let host = read(
+        "HOST",
+        host,
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        "an IP address",
+    )?;
     let port = read("PORT", port, 8080u16, "a port number (0 to 65535)")?;
     Ok(SocketAddr::new(host, port))
 }
@@ -64,7 +74,10 @@ mod tests {
 
     #[test]
     fn unset_variables_take_their_defaults_and_bad_ones_are_named() {
-        assert_eq!(address(None, None).unwrap(), "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(
+            address(None, None).unwrap(),
+            "127.0.0.1:8080".parse().unwrap()
+        );
         assert_eq!(
             address(Some("0.0.0.0".into()), Some(" 0 ".into())).unwrap(),
             "0.0.0.0:0".parse().unwrap()
@@ -74,7 +87,10 @@ mod tests {
             error.to_string(),
             "PORT=\"eighty\" is not valid: expected a port number (0 to 65535)"
         );
-        assert_eq!(address(Some("localhost".into()), None).unwrap_err().name, "HOST");
+        assert_eq!(
+            address(Some("localhost".into()), None).unwrap_err().name,
+            "HOST"
+        );
         assert_eq!(read("N", Some("7".into()), 1u32, "a number").unwrap(), 7);
     }
 }
