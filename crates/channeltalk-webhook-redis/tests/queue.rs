@@ -145,7 +145,7 @@ async fn a_repeated_message_is_queued_once_across_replicas() {
 #[tokio::test]
 async fn a_lease_left_to_expire_is_taken_over_and_the_late_finisher_changes_nothing() {
     let server = RedisServer::start();
-    let claim_time = Duration::from_millis(300);
+    let claim_time = Duration::from_secs(1);
     let dead_worker = queue(&server, "q:", claim_time).await;
     let survivor = queue(&server, "q:", claim_time).await;
     bounded(dead_worker.push(job("m1"))).await.unwrap();
@@ -178,7 +178,9 @@ async fn a_lease_left_to_expire_is_taken_over_and_the_late_finisher_changes_noth
 #[tokio::test]
 async fn a_worker_keeps_a_slow_job_by_renewing_its_lease() {
     let server = RedisServer::start();
-    let claim_time = Duration::from_millis(300);
+    // Renewed every third of it: a renewal could be late by most of a second on a loaded
+    // machine and still come in time.
+    let claim_time = Duration::from_secs(1);
     let runs = Runs::default();
     let mut workers = Vec::new();
     for _ in 0..2 {
@@ -187,8 +189,8 @@ async fn a_worker_keeps_a_slow_job_by_renewing_its_lease() {
             Worker::builder(queue(&server, "slow:", claim_time).await).start(move |job: Job| {
                 let runs = runs.clone();
                 async move {
-                    // Five claim times of work.
-                    tokio::time::sleep(Duration::from_millis(1500)).await;
+                    // Three claim times of work.
+                    tokio::time::sleep(claim_time * 3).await;
                     runs.add(job.id());
                     Ok(())
                 }
@@ -388,6 +390,16 @@ async fn a_429_seen_by_one_replica_holds_back_every_replica_until_the_reset() {
     });
     eventually("the 429", || !fake.requests().is_empty()).await;
     let limited_at = fake.requests()[0].at;
+    // A request of B's already on its way when A got its 429 would go, as with Channel: B is
+    // asked to post once A has shared the pause.
+    let mut raw = server.raw();
+    eventually("the pause to be shared", || {
+        redis::cmd("EXISTS")
+            .arg("pause:paused-until")
+            .query::<bool>(&mut raw)
+            .unwrap()
+    })
+    .await;
     // Replica B, after A's 429: waits for the reset (or is held back), never sends before.
     let second = bounded(client_b.send(send("b1"))).await;
     assert!(second.is_ok(), "{second:?}");

@@ -159,6 +159,16 @@ fn after_a_429_no_replica_posts_before_the_reset() {
     assert_eq!(a.deliver(&message(0), TOKEN).0, 200);
     poll_until("the 429", || (!fake.requests().is_empty()).then_some(()));
     let limited_at = fake.requests()[0].at.duration_since(UNIX_EPOCH).unwrap();
+    // A post already on its way when the 429 came would go, as with Channel: the other
+    // messages are delivered once the replica that got the 429 has shared the pause.
+    let mut raw = redis.raw();
+    poll_until("the pause to be shared", || {
+        let shared: bool = redis::cmd("EXISTS")
+            .arg("channeltalk:jobs:paused-until")
+            .query(&mut raw)
+            .unwrap();
+        shared.then_some(())
+    });
     let reset = UNIX_EPOCH
         + Duration::from_secs(limited_at.as_secs() + u64::from(limited_at.subsec_nanos() > 0) + 2);
     for n in 1..10 {
