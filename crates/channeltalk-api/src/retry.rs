@@ -18,17 +18,23 @@ use std::time::Duration;
 /// let policy = RetryPolicy::default()
 ///     .max_attempts(5)
 ///     .max_elapsed(Duration::from_secs(60));
-/// assert_eq!(policy.attempts(), 5);
+/// assert_eq!(policy.max_attempts, 5);
 /// let never = RetryPolicy::none();
-/// assert_eq!(never.attempts(), 1);
+/// assert_eq!(never.max_attempts, 1);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    max_attempts: u32,
-    max_elapsed: Duration,
-    base_delay: Duration,
-    max_delay: Duration,
-    max_rate_limit_wait: Duration,
+    /// Attempts in all, the first included (0 counts as 1).
+    pub max_attempts: u32,
+    /// Time budget for all attempts and waits: no retry starts whose wait would end after it.
+    pub max_elapsed: Duration,
+    /// First backoff delay (doubled on each retry, with full jitter).
+    pub base_delay: Duration,
+    /// Longest backoff delay.
+    pub max_delay: Duration,
+    /// Longest wait for a rate-limit window to reset.
+    pub max_rate_limit_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -93,11 +99,6 @@ impl RetryPolicy {
         self
     }
 
-    /// Attempts in all.
-    pub fn attempts(&self) -> u32 {
-        self.max_attempts
-    }
-
     /// The longest a request waits for a rate-limit pause.
     pub(crate) fn rate_limit_wait(&self) -> Duration {
         self.max_rate_limit_wait
@@ -118,7 +119,7 @@ impl RetryPolicy {
         elapsed: Duration,
         repeatable: bool,
     ) -> Option<Duration> {
-        if attempt >= self.max_attempts {
+        if attempt >= self.max_attempts.max(1) {
             return None;
         }
         let delay = match failure {

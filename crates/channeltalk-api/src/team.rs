@@ -259,16 +259,16 @@ impl Client {
         send: SendMessage,
     ) -> Result<ApiResponse<MessageView>, ApiError> {
         send.check()?;
-        let (path, template) = named_messages_path(send.target());
+        let (path, template) = named_messages_path(&send.target);
         let mut request = Request::new(Method::POST, template, path)
             .json(&send.request_body())
             .repeatable(true);
-        if let Some(name) = send.name() {
+        if let Some(name) = send.bot_name.as_ref() {
             request = request.query("botName", name.as_str());
         }
         if let ChatTarget::Thread {
             broadcast: true, ..
-        } = send.target()
+        } = &send.target
         {
             request = request.query("broadcast", "true");
         }

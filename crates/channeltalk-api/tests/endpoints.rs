@@ -41,7 +41,7 @@ async fn send_to_a_user_chat_posts_the_quick_reply_body_with_bot_name_and_reques
         message.clone(),
     )
     .bot_name(BotName::new("상담봇 🤖").unwrap())
-    .with_request_id("req-1");
+    .request_id("req-1");
     let sent = client.send(send).await.unwrap();
 
     let request = last(&fake);
@@ -78,7 +78,7 @@ async fn send_to_a_user_chat_posts_the_quick_reply_body_with_bot_name_and_reques
 #[tokio::test]
 async fn a_quick_reply_can_be_sent_later_unchanged() {
     let fake = FakeChannel::start().await;
-    let reply = QuickReply::new().with_bot_name(BOT).text("later");
+    let reply = QuickReply::new().bot_name(BOT).text("later");
     let body = reply.to_body();
     fake.client()
         .send(SendMessage::from_quick_reply(

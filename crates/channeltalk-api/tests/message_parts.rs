@@ -41,7 +41,7 @@ async fn files_a_web_page_a_form_and_options_are_sent_as_the_schema_has_them() {
         .option("doNotSearch")
         .option("silentToManager");
     let sent = client
-        .send(SendMessage::new(chat(), message).with_request_id("req-parts"))
+        .send(SendMessage::new(chat(), message).request_id("req-parts"))
         .await
         .unwrap();
     let request = last(&fake);

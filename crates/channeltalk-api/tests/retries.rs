@@ -42,7 +42,10 @@ async fn a_429_waits_for_the_reset_then_succeeds_with_the_same_request_id() {
     let send = send();
     let sent = fake.client().send(send.clone()).await.unwrap();
     assert_eq!(sent.attempts, 2);
-    assert_eq!(request_ids(&fake), [send.request_id(), send.request_id()]);
+    assert_eq!(
+        request_ids(&fake),
+        [send.request_id.as_str(), send.request_id.as_str()]
+    );
     assert_eq!(fake.posted_messages().len(), 1);
     // The fake's window reset at the first whole second after the first request + 1 s: the
     // retry did not come before it.
@@ -81,7 +84,7 @@ async fn a_5xx_is_retried_with_the_same_request_id() {
     let fake = FakeChannel::start().await;
     fake.fail_next(Fault::Status(503));
     fake.fail_next(Fault::Status(500));
-    let send = send().with_request_id("work-item-17");
+    let send = send().request_id("work-item-17");
     let sent = fake.client().send(send).await.unwrap();
     assert_eq!(sent.attempts, 3);
     assert_eq!(request_ids(&fake), ["work-item-17"; 3]);

@@ -115,7 +115,7 @@ async fn a_thread_is_made_under_a_message_followed_up_by_name_and_read() {
             .send_to_named_group(
                 SendMessage::new(target, text)
                     .bot_name(BOT)
-                    .with_request_id(format!("req-{text}")),
+                    .request_id(format!("req-{text}")),
             )
             .await
             .unwrap();

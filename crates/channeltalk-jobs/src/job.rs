@@ -211,8 +211,8 @@ pub struct DecodeError(&'static str);
 /// let job = Job::new(StoredJob::from_event(&event))?;
 /// let first = job.reply("echo: hi").unwrap();
 /// let second = job.reply("and one more").unwrap();
-/// assert_eq!(first.request_id(), "m1-0");
-/// assert_eq!(second.request_id(), "m1-1");
+/// assert_eq!(first.request_id, "m1-0");
+/// assert_eq!(second.request_id, "m1-1");
 /// assert_eq!(job.attempt(), 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -273,7 +273,7 @@ impl Job {
     /// The next post of this run to `target`, with its `requestId`.
     pub fn send(&self, target: ChatTarget, message: impl Into<OutgoingMessage>) -> SendMessage {
         let index = self.posts.fetch_add(1, Ordering::Relaxed);
-        SendMessage::new(target, message).with_request_id(self.request_id(index))
+        SendMessage::new(target, message).request_id(self.request_id(index))
     }
 
     /// The next post of this run, to where the event is answered ([`Event::reply_target`]):
@@ -341,7 +341,7 @@ mod tests {
 
     #[test]
     fn message_jobs_are_keyed_by_message_id_and_others_by_a_random_id() {
-        let message = stored(&SampleEvent::user_message("hi").with_id("m-42").body());
+        let message = stored(&SampleEvent::user_message("hi").id("m-42").body());
         assert_eq!((message.id(), message.is_message()), ("m-42", true));
         let opened = stored(&SampleEvent::user_chat_opened().body());
         let again = stored(&SampleEvent::user_chat_opened().body());
@@ -352,17 +352,14 @@ mod tests {
 
     #[test]
     fn request_ids_follow_the_posts_of_a_run() {
-        let job = Job::new(stored(
-            &SampleEvent::user_message("hi").with_id("m-1").body(),
-        ))
-        .unwrap();
+        let job = Job::new(stored(&SampleEvent::user_message("hi").id("m-1").body())).unwrap();
         let target = ChatTarget::group("g");
-        assert_eq!(job.send(target.clone(), "a").request_id(), "m-1-0");
-        assert_eq!(job.reply("b").unwrap().request_id(), "m-1-1");
+        assert_eq!(job.send(target.clone(), "a").request_id, "m-1-0");
+        assert_eq!(job.reply("b").unwrap().request_id, "m-1-1");
         // A new run (a retry, another replica) starts again from 0.
         let retry = Job::new(job.stored().clone().attempted()).unwrap();
         assert_eq!(retry.attempt(), 2);
-        assert_eq!(retry.send(target, "a").request_id(), "m-1-0");
+        assert_eq!(retry.send(target, "a").request_id, "m-1-0");
     }
 
     #[test]

@@ -11,7 +11,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use channeltalk_webhook::{MemoryStore, MessageIdStore, Recorded};
+use channeltalk_webhook::MemoryStore;
+use channeltalk_webhook::store::{MessageIdStore, Recorded};
 use futures_util::FutureExt;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -325,9 +326,7 @@ mod tests {
     use channeltalk_webhook::testing::SampleEvent;
 
     fn job(id: &str) -> StoredJob {
-        StoredJob::from_event(
-            &Event::parse(SampleEvent::user_message("hi").with_id(id).body()).unwrap(),
-        )
+        StoredJob::from_event(&Event::parse(SampleEvent::user_message("hi").id(id).body()).unwrap())
     }
 
     fn ids(claimed: &[Claimed]) -> Vec<&str> {

@@ -204,7 +204,7 @@ fn gate_for(queue: &dyn JobQueue, settings: GateSettings) -> Gate {
 ///     async move {
 ///         // The slow work, then the post (`client.send(job.reply(..))` with the API client).
 ///         let post = job.reply("thanks, on it").ok_or(JobError::permanent("no chat"))?;
-///         done.send(post.request_id().to_owned()).ok();
+///         done.send(post.request_id).ok();
 ///         Ok(())
 ///     }
 /// });

@@ -24,7 +24,7 @@
 //! /// Echoes customers' and managers' messages (bot messages never reach a handler).
 //! async fn echo(event: Event) -> Option<QuickReply> {
 //!     let text = event.text()?;
-//!     let reply = QuickReply::new().bot_name("EchoBot").ok()?;
+//!     let reply = QuickReply::new().bot_name(channeltalk_webhook::BotName::from_static("EchoBot"));
 //!     Some(reply.text(format!("echo: {text}")))
 //! }
 //!
@@ -59,9 +59,10 @@ use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, Responder, ResponseError, web};
+use channeltalk_webhook::adapter::Unhandled;
 use channeltalk_webhook::adapter::declared_length;
 use channeltalk_webhook::bytes::Bytes;
-use channeltalk_webhook::{Event, Receiver, Reply, Unhandled, http};
+use channeltalk_webhook::{Event, Receiver, Reply, http};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use http_body_util::StreamBody;
@@ -160,7 +161,7 @@ impl FromRequest for Webhook {
 /// use channeltalk_webhook::QuickReply;
 /// use channeltalk_webhook_actix::WebhookReply;
 ///
-/// let reply: WebhookReply = QuickReply::new().bot_name("상담봇")?.text("안녕하세요").into();
+/// let reply: WebhookReply = QuickReply::new().bot_name(channeltalk_webhook::BotName::from_static("상담봇")).text("안녕하세요").into();
 /// let nothing: WebhookReply = ().into();
 /// # let _ = (reply, nothing);
 /// # Ok::<(), channeltalk_webhook::BotNameError>(())
@@ -326,7 +327,8 @@ fn to_actix_status(status: http::StatusCode) -> StatusCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use channeltalk_webhook::{QuickReply, Rejection, Skipped, TokenError};
+    use channeltalk_webhook::QuickReply;
+    use channeltalk_webhook::adapter::{Rejection, Skipped, TokenError};
 
     /// Status and headers, sorted (actix-web's header map has no order across names).
     fn head<'a>(
@@ -363,15 +365,13 @@ mod tests {
     #[actix_web::test]
     async fn translates_a_quick_reply_byte_for_byte() {
         let core = QuickReply::new()
-            .bot_name("상담봇 🤖")
-            .unwrap()
+            .bot_name(channeltalk_webhook::BotName::from_static("상담봇 🤖"))
             .text("안녕")
             .into_response();
         let expected = (core_bytes(&core), core.body().clone());
         let translated = WebhookReply::from(
             QuickReply::new()
-                .bot_name("상담봇 🤖")
-                .unwrap()
+                .bot_name(channeltalk_webhook::BotName::from_static("상담봇 🤖"))
                 .text("안녕"),
         )
         .respond_to(&actix_web::test::TestRequest::default().to_http_request());
@@ -415,8 +415,7 @@ mod tests {
             .collect();
         responses.push(
             QuickReply::new()
-                .bot_name("EchoBot")
-                .unwrap()
+                .bot_name(channeltalk_webhook::BotName::from_static("EchoBot"))
                 .text("hi")
                 .into_response(),
         );
@@ -425,7 +424,7 @@ mod tests {
             for (name, value) in response.headers() {
                 let known = known_name(name.as_str());
                 assert_eq!(known.as_ref().map(HeaderName::as_str), Some(name.as_str()));
-                if name != channeltalk_webhook::BOT_NAME_HEADER {
+                if name != channeltalk_webhook::adapter::BOT_NAME_HEADER {
                     let known = known_value(value.as_bytes());
                     assert_eq!(
                         known.as_ref().map(HeaderValue::as_bytes),

@@ -41,7 +41,11 @@ fn a_panicking_handler_gets_500_and_the_server_keeps_serving() {
     let handler = |event: Event| async move {
         let text = event.message().and_then(|m| m.text())?.into_owned();
         assert!(text != "panic", "the handler panicked on purpose");
-        Some(QuickReply::new().bot_name("상담봇").ok()?.text(text))
+        Some(
+            QuickReply::new()
+                .bot_name(channeltalk_webhook::BotName::from_static("상담봇"))
+                .text(text),
+        )
     };
     let server = start!(move || App::new().service(resource("/webhook", receiver(), handler)));
     let (addr, target) = (server.addr(), format!("/webhook?token={ENCODED_TOKEN}"));
@@ -88,7 +92,7 @@ fn the_extractor_based_echo_passes_the_shared_matrix() {
 
 #[test]
 fn an_oversized_stream_is_refused_before_it_ends() {
-    let receiver = receiver().with_body_limit(4096);
+    let receiver = receiver().body_limit(4096);
     let server = start!(move || {
         App::new().service(resource(
             "/webhook",

@@ -18,7 +18,7 @@ const LIMIT: usize = 4096;
 const TARGET: &str = "/webhook?token=t0k3n";
 
 fn receiver() -> Receiver {
-    Receiver::new(WebhookToken::new(TOKEN).unwrap()).with_body_limit(LIMIT)
+    Receiver::new(WebhookToken::new(TOKEN).unwrap()).body_limit(LIMIT)
 }
 
 /// Replies from `상담봇` with the message's text; panics on the text `panic`; counts its calls.
@@ -36,8 +36,7 @@ fn counselor(
         }
         std::future::ready(text.map(|text| {
             QuickReply::new()
-                .bot_name("상담봇")
-                .unwrap()
+                .bot_name(channeltalk_webhook::BotName::from_static("상담봇"))
                 .text(format!("답변: {text}"))
         }))
     }
@@ -255,8 +254,7 @@ async fn a_panicking_handler_gets_500_and_the_next_request_is_served() {
 async fn own_handler(event: Webhook) -> WebhookReply {
     match event.message().and_then(|message| message.text()) {
         Some(text) => QuickReply::new()
-            .bot_name("상담봇")
-            .unwrap()
+            .bot_name(channeltalk_webhook::BotName::from_static("상담봇"))
             .text(format!("extracted: {text}"))
             .into(),
         None => ().into(),

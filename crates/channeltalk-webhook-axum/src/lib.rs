@@ -29,7 +29,7 @@
 //! async fn echo(event: Event) -> Option<QuickReply> {
 //!     let message = event.message()?;
 //!     let text = message.text()?;
-//!     Some(QuickReply::new().bot_name("상담봇").ok()?.text(format!("echo: {text}")))
+//!     Some(QuickReply::new().bot_name(channeltalk_webhook::BotName::from_static("상담봇")).text(format!("echo: {text}")))
 //! }
 //!
 //! /// Your app's state; the `Webhook` extractor finds the receiver in it through `FromRef`.
@@ -89,8 +89,9 @@ use axum::extract::{Extension, FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use channeltalk_webhook::adapter::Unhandled;
 use channeltalk_webhook::adapter::content_length;
-use channeltalk_webhook::{Event, Handler, Receiver, Reply, Unhandled};
+use channeltalk_webhook::{Event, Handler, Receiver, Reply};
 
 /// Extracts the [`Event`] of a genuine, well-formed delivery, with the [`Receiver`] taken
 /// from the router's state (`Receiver: FromRef<S>`; a `Router<Receiver>` works as is).
@@ -234,7 +235,7 @@ impl IntoResponse for WebhookFromExtensionRejection {
 /// use channeltalk_webhook::QuickReply;
 /// use channeltalk_webhook_axum::WebhookReply;
 ///
-/// let reply = QuickReply::new().bot_name("상담봇")?.text("안녕하세요");
+/// let reply = QuickReply::new().bot_name(channeltalk_webhook::BotName::from_static("상담봇")).text("안녕하세요");
 /// let response = WebhookReply::from(reply).into_response();
 /// assert_eq!(response.headers()["x-quick-reply"], "true");
 /// assert_eq!(response.headers()["x-bot-name"].as_bytes(), "상담봇".as_bytes());

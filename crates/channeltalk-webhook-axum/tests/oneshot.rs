@@ -8,9 +8,10 @@ use axum::extract::FromRef;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::routing::{any, post};
 use axum::{Extension, Router};
+use channeltalk_webhook::adapter::{Rejection, Unhandled};
 use channeltalk_webhook::bytes::Bytes;
 use channeltalk_webhook::testing::{ChannelView, SampleEvent};
-use channeltalk_webhook::{Event, QuickReply, Receiver, Rejection, Unhandled, WebhookToken};
+use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken};
 use channeltalk_webhook_axum::{
     Webhook, WebhookFromExtension, WebhookReply, WebhookUnhandled, router,
 };
@@ -35,8 +36,7 @@ fn counting_app(receiver: Receiver) -> (Router, Arc<AtomicUsize>) {
             let text = event.text()?;
             Some(
                 QuickReply::new()
-                    .bot_name("상담봇")
-                    .ok()?
+                    .bot_name(channeltalk_webhook::BotName::from_static("상담봇"))
                     .text(format!("받았습니다: {text}")),
             )
         }
@@ -159,7 +159,7 @@ async fn a_body_that_fails_while_streaming_is_400() {
 
 #[tokio::test]
 async fn an_oversized_declared_length_is_413_before_the_body_is_read() {
-    let (app, calls) = counting_app(receiver().with_body_limit(1024));
+    let (app, calls) = counting_app(receiver().body_limit(1024));
     let (body, pulled) = counted_stream(2, 1024);
     let request = Request::post(TARGET)
         .header(header::CONTENT_LENGTH, "2048")
@@ -178,7 +178,7 @@ async fn an_oversized_declared_length_is_413_before_the_body_is_read() {
 
 #[tokio::test]
 async fn an_oversized_stream_without_length_is_413_as_soon_as_it_passes_the_limit() {
-    let (app, calls) = counting_app(receiver().with_body_limit(1024));
+    let (app, calls) = counting_app(receiver().body_limit(1024));
     // 10 000 pieces of 100 bytes: the limit is passed on the 11th.
     let (body, pulled) = counted_stream(10_000, 100);
     let request = post_body(TARGET, body);
@@ -290,9 +290,9 @@ async fn greet(
         return WebhookReply::from(());
     };
     let reply = QuickReply::new()
-        .bot_name("상담봇")
-        .map(|reply| reply.text(format!("{} {text}", state.greeting)));
-    WebhookReply::from(reply.ok())
+        .bot_name(channeltalk_webhook::BotName::from_static("상담봇"))
+        .text(format!("{} {text}", state.greeting));
+    WebhookReply::from(reply)
 }
 
 fn state_app() -> Router {

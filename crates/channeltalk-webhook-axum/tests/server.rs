@@ -56,8 +56,7 @@ async fn a_panicking_handler_gets_500_and_the_server_goes_on() {
         }
         Some(
             QuickReply::new()
-                .bot_name("상담봇")
-                .ok()?
+                .bot_name(channeltalk_webhook::BotName::from_static("상담봇"))
                 .text(format!("echo: {text}")),
         )
     });

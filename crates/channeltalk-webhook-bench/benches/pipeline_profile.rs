@@ -19,7 +19,8 @@
 use std::hint::black_box;
 
 use bytes::Bytes;
-use channeltalk_webhook::{BodyCollector, BotName, Event, QuickReply, Receiver, WebhookToken};
+use channeltalk_webhook::adapter::BodyCollector;
+use channeltalk_webhook::{BotName, Event, QuickReply, Receiver, WebhookToken};
 use http::Response;
 
 /// The documented team-chat message.
@@ -58,7 +59,7 @@ fn stage_handler(event: &Event) -> Option<QuickReply> {
     let text = event.text()?;
     Some(
         QuickReply::new()
-            .with_bot_name(BOT)
+            .bot_name(BOT)
             .text(format!("echo: {text}")),
     )
 }

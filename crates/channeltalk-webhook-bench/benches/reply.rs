@@ -1,6 +1,6 @@
 //! Building and serializing the echo bot's quick reply, the SDK against hand-written JSON.
 //!
-//! - `sdk_response`: `QuickReply::new().bot_name("EchoBot")?.text(format!("echo: {text}"))`
+//! - `sdk_response`: `QuickReply::new().bot_name(channeltalk_webhook::BotName::from_static("EchoBot")).text(format!("echo: {text}"))`
 //!   then `.into_response()`: checks the bot name, escapes the text as rich text (`&`, `<`,
 //!   `>`), serializes `{"blocks":[…]}` and builds the `http::Response` with its three headers.
 //! - `sdk_body`: the same reply, body only (`to_body()`), no headers.
@@ -34,8 +34,7 @@ fn texts() -> [(&'static str, String); 2] {
 
 fn sdk_reply(text: &str) -> QuickReply {
     QuickReply::new()
-        .bot_name("EchoBot")
-        .expect("a valid bot name")
+        .bot_name(channeltalk_webhook::BotName::from_static("EchoBot"))
         .text(format!("echo: {text}"))
 }
 

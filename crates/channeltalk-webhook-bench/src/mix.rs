@@ -337,7 +337,7 @@ fn valid_probes(token: &str) -> Vec<Probe> {
 /// load generator sends (a `POST` of a whole body with `Content-Length`, no extra header):
 /// the load test sends the very requests every adapter is tested with.
 fn matrix_probes(token: &str, kind: Kind, status: u16) -> Vec<Probe> {
-    let contract = Contract::echo(token).with_limit(BODY_LIMIT);
+    let contract = Contract::echo(token).limit(BODY_LIMIT);
     contract
         .matrix()
         .into_iter()

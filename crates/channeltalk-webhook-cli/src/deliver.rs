@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use channeltalk_webhook::TOKEN_PARAMETER;
+use channeltalk_webhook::adapter::TOKEN_PARAMETER;
 use channeltalk_webhook::http::Uri;
 use channeltalk_webhook::testing::ChannelView;
 

@@ -34,7 +34,7 @@ pub fn build_event(args: &EventArgs) -> SampleEvent {
                 Chat::Group => message.in_team_chat(),
             };
             match &args.message_id {
-                Some(id) => message.with_id(id),
+                Some(id) => message.id(id),
                 None => message,
             }
         }
@@ -99,12 +99,12 @@ pub fn describe_event(args: &EventArgs) -> String {
 #[must_use]
 pub fn with_envelope(event: SampleEvent, envelope: &EnvelopeArgs) -> SampleEvent {
     let event = match &envelope.event {
-        Some(action) => event.with_event(action),
+        Some(action) => event.action(action),
         None => event,
     };
     match (&envelope.envelope_type, envelope.no_type) {
         (_, true) => event.without("/type"),
-        (Some(kind), false) => event.with_type(kind),
+        (Some(kind), false) => event.kind(kind),
         (None, false) => event,
     }
 }

@@ -498,8 +498,7 @@ mod tests {
     #[test]
     fn a_quick_reply_shows_the_bot_name_and_message() {
         let reply = QuickReply::new()
-            .bot_name("상담봇")
-            .unwrap()
+            .bot_name(channeltalk_webhook::BotName::from_static("상담봇"))
             .text(RichText::new().text("안녕하세요 ").italic("고객님"));
         let view = view_of(reply);
         assert_eq!(Verdict::of(&view), Verdict::Delivered);

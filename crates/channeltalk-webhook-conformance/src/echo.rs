@@ -14,7 +14,7 @@ use channeltalk_webhook::{Event, QuickReply};
 /// ```
 pub fn echo(event: Event) -> Option<QuickReply> {
     let text = event.text()?;
-    let reply = QuickReply::new().bot_name("EchoBot").ok()?;
+    let reply = QuickReply::new().bot_name(channeltalk_webhook::BotName::from_static("EchoBot"));
     Some(reply.text(format!("echo: {text}")))
 }
 

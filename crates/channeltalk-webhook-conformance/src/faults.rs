@@ -192,10 +192,10 @@ impl Handler for GateHandler {
                 gate.enter();
                 gate.opened().await;
             }
-            match QuickReply::new().bot_name(BOT_NAME) {
-                Ok(reply) => reply.text(format!("echo: {text}")).into(),
-                Err(_) => Reply::Ack,
-            }
+            QuickReply::new()
+                .bot_name(channeltalk_webhook::BotName::from_static(BOT_NAME))
+                .text(format!("echo: {text}"))
+                .into()
         }
     }
 }

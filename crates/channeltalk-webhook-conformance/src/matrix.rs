@@ -35,7 +35,7 @@ impl Contract {
         Contract {
             path: "/webhook".into(),
             token: token.into(),
-            limit: channeltalk_webhook::DEFAULT_BODY_LIMIT,
+            limit: channeltalk_webhook::adapter::DEFAULT_BODY_LIMIT,
             bot_name: "EchoBot".into(),
             reply: |text| format!("echo: {text}"),
         }
@@ -48,7 +48,7 @@ impl Contract {
     }
 
     /// The same contract with another body limit.
-    pub fn with_limit(mut self, limit: usize) -> Self {
+    pub fn limit(mut self, limit: usize) -> Self {
         self.limit = limit;
         self
     }
@@ -456,19 +456,19 @@ type Form = fn(SampleEvent) -> SampleEvent;
 
 /// The envelope forms Channel uses, beside the classic `"event":"push","type":"message"`.
 const ENVELOPE_FORMS: [(&str, Form); 6] = [
-    ("type \"Message\" (capitalised)", |s| s.with_type("Message")),
-    ("type \"MESSAGE\"", |s| s.with_type("MESSAGE")),
+    ("type \"Message\" (capitalised)", |s| s.kind("Message")),
+    ("type \"MESSAGE\"", |s| s.kind("MESSAGE")),
     ("scope in type: message.created.userChat", |s| {
-        s.with_type("message.created.userChat")
+        s.kind("message.created.userChat")
     }),
     ("scope in type: message.created.teamChat", |s| {
-        s.with_type("message.created.teamChat")
+        s.kind("message.created.teamChat")
     }),
     ("scope in event, no type", |s| {
-        s.with_event("message.created.userChat").without("/type")
+        s.action("message.created.userChat").without("/type")
     }),
     ("scope in event, type message", |s| {
-        s.with_event("message.created.teamChat")
+        s.action("message.created.teamChat")
     }),
 ];
 
@@ -502,28 +502,28 @@ fn envelope_form_cases(target: &str) -> Vec<Case> {
     }
     case(
         "bot message with an unrecognised type".into(),
-        SampleEvent::bot_message("echo: hi").with_type("chatMessage"),
+        SampleEvent::bot_message("echo: hi").kind("chatMessage"),
         Expected::ack(),
     );
     case(
         "bot message with personType \"BOT\" and type \"Message\"".into(),
         SampleEvent::bot_message("echo: hi")
             .with("/entity/personType", json!("BOT"))
-            .with_type("Message"),
+            .kind("Message"),
         Expected::ack(),
     );
     case(
         "drifted bot message, scope in event, no type".into(),
         SampleEvent::bot_message("echo: hi")
             .with("/entity/createdAt", json!("now"))
-            .with_event("message.created.userChat")
+            .action("message.created.userChat")
             .without("/type"),
         Expected::ack(),
     );
 
     case(
         "bullets holding null (as in Channel's documentation)".into(),
-        SampleEvent::user_message("x").with_blocks(json!([
+        SampleEvent::user_message("x").blocks(json!([
             {"type": "text", "value": "list:"},
             {"type": "bullets", "blocks": [null, {"type": "text", "value": "one"}, 7]}
         ])),
@@ -531,14 +531,14 @@ fn envelope_form_cases(target: &str) -> Vec<Case> {
     );
     case(
         "link without value".into(),
-        SampleEvent::user_message("x").with_blocks(json!([
+        SampleEvent::user_message("x").blocks(json!([
             {"type": "text", "value": "see <link type=\"url\">https://a.example/x</link>"}
         ])),
         Expected::reply_to("see https://a.example/x"),
     );
     case(
         "tags the parser cannot read degrade to their text".into(),
-        SampleEvent::user_message("x").with_blocks(json!([
+        SampleEvent::user_message("x").blocks(json!([
             {"type": "text", "value": "<u>under</u> <b>bold</b><br/> <link type=\"manager\">@Kim</link>"}
         ])),
         Expected::reply_to("under bold @Kim"),
@@ -561,7 +561,7 @@ fn envelope_form_cases(target: &str) -> Vec<Case> {
     case(
         "v5 userChat.opened scope in event, no type".into(),
         SampleEvent::user_chat_opened()
-            .with_event("userChat.opened")
+            .action("userChat.opened")
             .without("/type")
             .with("/entity/state", json!("initial"))
             .with("/entity/handling", json!({"type": "bot", "botId": "b1"}))
@@ -570,7 +570,7 @@ fn envelope_form_cases(target: &str) -> Vec<Case> {
     );
     case(
         "lead.upserted.contact scope in type".into(),
-        SampleEvent::user_updated().with_type("lead.upserted.contact"),
+        SampleEvent::user_updated().kind("lead.upserted.contact"),
         Expected::ack(),
     );
     cases

@@ -11,8 +11,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use channeltalk_webhook::StoreError;
 use channeltalk_webhook::dialogue::{DialogueFuture, DialogueStorage, Saved, Versioned};
+use channeltalk_webhook::store::StoreError;
 use redis::aio::ConnectionManager;
 use redis::{Script, Value};
 

@@ -12,24 +12,24 @@
 //! Channel does not document whether it delivers a message again; the SDK assumes it may, and
 //! a repeated delivery may reach another replica than the first one. Each replica records a message id before handling the message; with one
 //! shared [`RedisStore`] exactly one of them sees
-//! [`Recorded::First`](channeltalk_webhook::Recorded::First). Recording is one atomic
+//! [`Recorded::First`](channeltalk_webhook::store::Recorded::First). Recording is one atomic
 //! `SET <prefix><id> 1 NX PX <ttl>`: Redis keeps each id for a time to live and forgets it on
 //! its own.
 //!
-//! Give the store to the receiver, `Receiver::with_deduplication(store)`: a repeated message
+//! Give the store to the receiver, `Receiver::deduplication(store)`: a repeated message
 //! is then acknowledged without calling the handler, a store that cannot answer never fails a
 //! delivery, and a message whose handler panicked is forgotten (`DEL`) so that its next
 //! delivery is handled. The example below uses the store alone.
 //!
 //! The store runs on Tokio (the `redis` crate's connection manager, which reconnects in the
 //! background). Each call is bounded by a timeout; a store that cannot answer reports a
-//! [`StoreError`](channeltalk_webhook::StoreError), and
-//! [`FailOpen`](channeltalk_webhook::FailOpen) turns that into "handle the delivery", warns once
+//! [`StoreError`](channeltalk_webhook::store::StoreError), and
+//! [`FailOpen`](channeltalk_webhook::store::FailOpen) turns that into "handle the delivery", warns once
 //! per outage and counts the failures.
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use channeltalk_webhook::{FailOpen, Recorded};
+//! use channeltalk_webhook::store::{FailOpen, Recorded};
 //! use channeltalk_webhook_redis::RedisStore;
 //!
 //! # #[tokio::main(flavor = "current_thread")]

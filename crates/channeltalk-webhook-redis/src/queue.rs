@@ -762,7 +762,7 @@ mod tests {
         let (stopped, busy) = (queue("stopped-worker"), queue("busy-worker"));
         for id in ["m1", "m2"] {
             let body = channeltalk_webhook::testing::SampleEvent::user_message("hi")
-                .with_id(id)
+                .id(id)
                 .body();
             let event = channeltalk_webhook::Event::parse(body).unwrap();
             stopped.push(StoredJob::from_event(&event)).await.unwrap();

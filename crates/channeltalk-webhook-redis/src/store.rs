@@ -6,7 +6,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use channeltalk_webhook::{ForgetFuture, MessageIdStore, RecordFuture, Recorded, StoreError};
+use channeltalk_webhook::store::{
+    ForgetFuture, MessageIdStore, RecordFuture, Recorded, StoreError,
+};
 use redis::Value;
 use redis::aio::ConnectionManager;
 
@@ -20,13 +22,13 @@ use crate::connection::{self, CallError, ConnectError};
 /// once exactly one sees [`Recorded::First`], and forgets the key after the time to live. A
 /// call that fails or takes longer than the timeout returns a [`StoreError`]; the connection
 /// manager reconnects in the background, so calls succeed again once Redis is back. Wrap the
-/// store in [`FailOpen`](channeltalk_webhook::FailOpen) so an outage never stops deliveries.
+/// store in [`FailOpen`](channeltalk_webhook::store::FailOpen) so an outage never stops deliveries.
 ///
 /// Cloning shares the connection.
 ///
 /// ```
 /// use std::time::Duration;
-/// use channeltalk_webhook::{FailOpen, MessageIdStore, Recorded};
+/// use channeltalk_webhook::store::{FailOpen, MessageIdStore, Recorded};
 /// use channeltalk_webhook_redis::RedisStore;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -223,7 +225,7 @@ impl RedisStoreBuilder {
     }
 
     /// How long one call (including waiting for a reconnection) may take before it fails with
-    /// [`StoreError::TimedOut`](channeltalk_webhook::StoreError::TimedOut) (default
+    /// [`StoreError::TimedOut`](channeltalk_webhook::store::StoreError::TimedOut) (default
     /// [`RedisStore::DEFAULT_TIMEOUT`]). Also bounds each connection attempt.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -240,7 +242,7 @@ impl RedisStoreBuilder {
 
     /// Makes the store without connecting: the first call connects. For a replica that must
     /// start while Redis is down (its deliveries go on through
-    /// [`FailOpen`](channeltalk_webhook::FailOpen) until Redis is back). Must be called inside a
+    /// [`FailOpen`](channeltalk_webhook::store::FailOpen) until Redis is back). Must be called inside a
     /// Tokio runtime.
     pub fn connect_lazy(self) -> Result<RedisStore, ConnectError> {
         let client = self.check()?;

@@ -34,7 +34,7 @@ async fn storage(server: &RedisServer, prefix: &str) -> RedisDialogueStorage {
 }
 
 fn message(id: &str, text: &str) -> Event {
-    SampleEvent::user_message(text).with_id(id).event()
+    SampleEvent::user_message(text).id(id).event()
 }
 
 /// The state is the list of texts stepped on; the reply, its length after the step.

@@ -38,7 +38,7 @@ async fn queue(server: &RedisServer, prefix: &str, claim_time: Duration) -> Redi
 /// A delivered user message with this message id, as a job.
 fn job(id: &str) -> StoredJob {
     let body = SampleEvent::user_message(&format!("hi from {id}"))
-        .with_id(id)
+        .id(id)
         .body();
     StoredJob::from_event(&Event::parse(body).unwrap())
 }
@@ -46,7 +46,7 @@ fn job(id: &str) -> StoredJob {
 fn event(id: &str) -> Event {
     Event::parse(
         SampleEvent::user_message(&format!("hi from {id}"))
-            .with_id(id)
+            .id(id)
             .body(),
     )
     .unwrap()

@@ -1,4 +1,4 @@
-//! Receivers (replicas) sharing one real `redis-server` through `Receiver::with_deduplication`:
+//! Receivers (replicas) sharing one real `redis-server` through `Receiver::deduplication`:
 //! a repeated message is answered once, different ones each, Redis down never fails a
 //! delivery, and a panicked handler's message is left to the next delivery.
 
@@ -22,7 +22,7 @@ fn replica(server: &RedisServer) -> Receiver {
         .timeout(Duration::from_millis(300))
         .connect_lazy()
         .expect("a valid Redis URL");
-    Receiver::new(WebhookToken::new(TOKEN).unwrap()).with_deduplication(store)
+    Receiver::new(WebhookToken::new(TOKEN).unwrap()).deduplication(store)
 }
 
 /// Echoes texts, counting its calls; panics on the text "panic" the first time.
@@ -49,8 +49,8 @@ async fn replicas_answer_a_repeated_message_once_and_different_ones_each() {
     let calls = Arc::new(AtomicUsize::new(0));
     let handler = echo(calls.clone());
     let (a, b) = (replica(&server), replica(&server));
-    let first = SampleEvent::user_message("hi").with_id("m-1");
-    let second = SampleEvent::user_message("again").with_id("m-2");
+    let first = SampleEvent::user_message("hi").id("m-1");
+    let second = SampleEvent::user_message("again").id("m-2");
 
     assert_eq!(deliver(&a, &handler, &first).await.texts(), ["echo: hi"]);
     let repeat = deliver(&b, &handler, &first).await;
@@ -70,7 +70,7 @@ async fn with_redis_down_every_delivery_is_still_answered() {
     let calls = Arc::new(AtomicUsize::new(0));
     let handler = echo(calls.clone());
     let (a, b) = (replica(&server), replica(&server));
-    let hi = SampleEvent::user_message("hi").with_id("m-down");
+    let hi = SampleEvent::user_message("hi").id("m-down");
     assert_eq!(deliver(&a, &handler, &hi).await.texts(), ["echo: hi"]);
 
     server.kill();
@@ -89,7 +89,7 @@ async fn a_panicked_handler_leaves_the_message_to_the_next_delivery() {
     let calls = Arc::new(AtomicUsize::new(0));
     let handler = echo(calls.clone());
     let (a, b) = (replica(&server), replica(&server));
-    let panicking = SampleEvent::user_message("panic").with_id("m-panic");
+    let panicking = SampleEvent::user_message("panic").id("m-panic");
 
     let view = deliver(&a, &handler, &panicking).await;
     assert_eq!(view.status(), StatusCode::INTERNAL_SERVER_ERROR);

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use channeltalk_webhook::{FailOpen, MessageIdStore, Recorded, StoreError};
+use channeltalk_webhook::store::{FailOpen, MessageIdStore, Recorded, StoreError};
 use channeltalk_webhook_redis::{ConnectError, RedisStore};
 use common::RedisServer;
 use redis::Commands;

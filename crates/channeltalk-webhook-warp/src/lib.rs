@@ -21,7 +21,7 @@
 //! // The handler: echo users' messages back.
 //! async fn echo(event: Event) -> Option<QuickReply> {
 //!     let text = event.text()?;
-//!     let reply = QuickReply::new().bot_name("EchoBot").ok()?;
+//!     let reply = QuickReply::new().bot_name(channeltalk_webhook::BotName::from_static("EchoBot"));
 //!     Some(reply.text(format!("echo: {text}")))
 //! }
 //!
@@ -54,9 +54,10 @@
 use std::sync::Arc;
 
 use channeltalk_webhook::adapter::declared_length;
+use channeltalk_webhook::adapter::{BodyCollector, Unhandled};
 use channeltalk_webhook::bytes::{Buf, Bytes};
 use channeltalk_webhook::http::{HeaderValue, Method, Response};
-use channeltalk_webhook::{BodyCollector, Event, Handler, Receiver, Reply, Unhandled};
+use channeltalk_webhook::{Event, Handler, Receiver, Reply};
 use futures_util::{Stream, StreamExt};
 use http_body_util::StreamBody;
 use warp::{Filter, Rejection};

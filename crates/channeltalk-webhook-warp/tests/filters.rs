@@ -39,7 +39,11 @@ fn counting_handler(calls: Arc<AtomicUsize>) -> impl Handler {
     sync_handler(move |event: Event| {
         calls.fetch_add(1, Ordering::SeqCst);
         let text = event.text()?;
-        Some(QuickReply::new().bot_name("상담봇").ok()?.text(text))
+        Some(
+            QuickReply::new()
+                .bot_name(channeltalk_webhook::BotName::from_static("상담봇"))
+                .text(text),
+        )
     })
 }
 
@@ -121,7 +125,7 @@ async fn malformed_bodies_get_400() {
 #[tokio::test]
 async fn oversized_bodies_get_413_with_or_without_a_true_content_length() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let small = receiver().with_body_limit(64);
+    let small = receiver().body_limit(64);
     let filter = routes(small, counting_handler(calls.clone()));
     let big = vec![b' '; 65];
     // Declared: refused on the header alone.
@@ -155,7 +159,7 @@ async fn oversized_bodies_get_413_with_or_without_a_true_content_length() {
         .path(TARGET)
         .body(&at_limit)
         .reply(&routes(
-            receiver().with_body_limit(limit),
+            receiver().body_limit(limit),
             counting_handler(calls.clone()),
         ))
         .await;
@@ -290,7 +294,9 @@ fn replies_convert_into_the_cores_responses() {
     let ack = WebhookReply::from(()).into_response();
     assert_eq!(ack.status(), StatusCode::OK);
     assert_eq!(WebhookReply::from(None), WebhookReply(Reply::Ack));
-    let quick = QuickReply::new().bot_name("상담봇").unwrap().text("hi");
+    let quick = QuickReply::new()
+        .bot_name(channeltalk_webhook::BotName::from_static("상담봇"))
+        .text("hi");
     assert_eq!(
         WebhookReply::from(Some(quick.clone())),
         WebhookReply::from(Reply::Quick(quick.clone()))
@@ -308,7 +314,7 @@ async fn recover_answers_only_webhook_rejections() {
     let other = recover(warp::reject::not_found()).await.unwrap_err();
     assert!(other.is_not_found());
     let refused = warp::reject::custom(WebhookUnhandled(
-        channeltalk_webhook::Rejection::PayloadTooLarge { limit: 8 }.into(),
+        channeltalk_webhook::adapter::Rejection::PayloadTooLarge { limit: 8 }.into(),
     ));
     let response = recover(refused).await.unwrap();
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
@@ -321,7 +327,8 @@ async fn recover_answers_only_webhook_rejections() {
 
 #[test]
 fn webhook_rejections_keep_the_cores_status_reason_and_message() {
-    let refused = WebhookUnhandled(channeltalk_webhook::Rejection::MethodNotAllowed.into());
+    let refused =
+        WebhookUnhandled(channeltalk_webhook::adapter::Rejection::MethodNotAllowed.into());
     assert_eq!(refused.0.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(refused.0.reason(), "method not allowed");
     assert!(refused.to_string().contains("POST"));

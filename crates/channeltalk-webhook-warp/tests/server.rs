@@ -38,7 +38,11 @@ fn post(text: &str) -> RawRequest {
 async fn fragile(event: Event) -> Option<QuickReply> {
     let text = event.text()?;
     assert_ne!(text, "panic", "the handler panics on purpose");
-    Some(QuickReply::new().bot_name("상담봇").ok()?.text(text))
+    Some(
+        QuickReply::new()
+            .bot_name(channeltalk_webhook::BotName::from_static("상담봇"))
+            .text(text),
+    )
 }
 
 // `handle` with the echo handler is the echo-warp example's mount: its binary runs the
@@ -65,7 +69,7 @@ async fn a_panicking_handler_gets_500_and_the_server_goes_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bot_names_travel_as_raw_utf8_and_streamed_bodies_stop_at_the_limit() {
-    let addr = start(receiver().with_body_limit(4096), fragile).await;
+    let addr = start(receiver().body_limit(4096), fragile).await;
     let chunked: Vec<Vec<u8>> = vec![vec![b' '; 1024]; 8];
     let (named, oversized, after) =
         guarded("a named reply, an oversized body, one more", move || {

@@ -1,6 +1,14 @@
-//! What only adapter authors need: helpers that translate a framework's request into the
-//! [`Receiver`](crate::Receiver)'s scalar inputs, and the conversions every adapter's reply
-//! newtype shares. Bot authors never need this module.
+//! What adapter authors (and bots on the receiver's lower rungs) need: the body collector and
+//! the answers of a delivery that is not handled (refused, or acknowledged without the
+//! handler), the header and parameter names of the protocol, helpers that translate a
+//! framework's request into the [`Receiver`](crate::Receiver)'s scalar inputs, and the
+//! conversions every adapter's reply newtype shares. Bot authors using an adapter's mount never
+//! need this module.
+
+pub use crate::body::{BodyCollector, DEFAULT_BODY_LIMIT};
+pub use crate::rejection::{BodyError, Rejection, Skipped, Unhandled};
+pub use crate::reply::{BOT_NAME_HEADER, QUICK_REPLY_HEADER};
+pub use crate::token::{TOKEN_PARAMETER, TokenError};
 
 /// Reads a `Content-Length` header value; `None` when absent or not a number (the body is
 /// then still limited while it streams in).

@@ -21,7 +21,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// ```
 /// use channeltalk_webhook::{Receiver, WebhookToken};
 ///
-/// let receiver = Receiver::new(WebhookToken::new("t")?).with_body_limit(8);
+/// let receiver = Receiver::new(WebhookToken::new("t")?).body_limit(8);
 /// let mut body = receiver.begin("POST", Some("token=t"), None)?; // no Content-Length
 /// body.push("{}".into())?;
 /// assert!(body.push(vec![b' '; 7].into()).is_err());       // 9 bytes > 8: refused (413)

@@ -36,7 +36,9 @@ macro_rules! outcomes {
         /// `channeltalk_webhook_deliveries_total` and the `outcome` field of its span.
         ///
         /// ```
-        /// use channeltalk_webhook::{Outcome, Rejection, Reply, Skipped};
+        /// use channeltalk_webhook::Reply;
+        /// use channeltalk_webhook::adapter::{Rejection, Skipped};
+        /// use channeltalk_webhook::metrics::Outcome;
         ///
         /// assert_eq!(Skipped::Duplicate.outcome(), Outcome::Duplicate);
         /// assert_eq!(Outcome::Duplicate.label(), "duplicate");

@@ -37,12 +37,12 @@
 //!
 //! let receiver = Receiver::new(WebhookToken::new("t")?);
 //! let texts = |sample: &SampleEvent| deliver(&receiver, &bot, sample).texts();
-//! let hi = SampleEvent::user_message("hi").with_id("m1");
+//! let hi = SampleEvent::user_message("hi").id("m1");
 //! assert_eq!(texts(&hi), ["message #1"]);
 //! assert!(texts(&hi).is_empty()); // the same message again: no step
-//! assert_eq!(texts(&SampleEvent::user_message("again").with_id("m2")), ["message #2"]);
-//! assert_eq!(texts(&SampleEvent::user_message("/cancel").with_id("m3")), ["Cancelled."]);
-//! assert_eq!(texts(&SampleEvent::user_message("hi").with_id("m4")), ["message #1"]);
+//! assert_eq!(texts(&SampleEvent::user_message("again").id("m2")), ["message #2"]);
+//! assert_eq!(texts(&SampleEvent::user_message("/cancel").id("m3")), ["Cancelled."]);
+//! assert_eq!(texts(&SampleEvent::user_message("hi").id("m4")), ["message #1"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -9,7 +9,7 @@
 //! lists its three ways in and when to use each.
 //!
 //! ```
-//! use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken};
+//! use channeltalk_webhook::{BotName, Event, QuickReply, Receiver, WebhookToken};
 //! use channeltalk_webhook::rich_text::RichText;
 //!
 //! let receiver = Receiver::new(WebhookToken::new("s3cr3t")?);
@@ -18,8 +18,7 @@
 //! async fn echo(event: Event) -> Option<QuickReply> {
 //!     let text = event.text()?;
 //!     let reply = QuickReply::new()
-//!         .bot_name("EchoBot")
-//!         .ok()?
+//!         .bot_name(BotName::from_static("EchoBot"))
 //!         .text(RichText::new().bold("echo: ").text(text));
 //!     Some(reply)
 //! }
@@ -29,14 +28,14 @@
 //!
 //! Every genuine delivery, understood or not, is answered 200: Channel blocks a webhook after
 //! 100 failed deliveries in a row. The statuses of every outcome are in the one table of
-//! `docs/protocol.md` (in the repository), decided in [`Rejection`] and [`Unhandled`].
+//! `docs/protocol.md` (in the repository), decided in [`adapter::Rejection`] and [`adapter::Unhandled`].
 //!
 //! # Replicas, metrics and traces
 //!
-//! [`Receiver::with_deduplication`] recognises repeated deliveries of a message through a
-//! [`MessageIdStore`] ([`MemoryStore`] in one process, a shared one such as
+//! [`Receiver::deduplication`] recognises repeated deliveries of a message through a
+//! [`store::MessageIdStore`] ([`MemoryStore`] in one process, a shared one such as
 //! `channeltalk-webhook-redis` for replicas), failing open when the store cannot answer. Each
-//! delivery is counted once in `channeltalk_webhook_deliveries_total{outcome}` ([`Outcome`])
+//! delivery is counted once in `channeltalk_webhook_deliveries_total{outcome}` ([`metrics::Outcome`])
 //! through the [`metrics`] facade (no exporter here: the application installs one), the
 //! handler's run time in `channeltalk_webhook_handler_duration_seconds`, and each delivery is
 //! one `tracing` span `webhook_delivery` with its message id, chat type and outcome. The
@@ -56,6 +55,7 @@ pub mod dialogue;
 pub mod env;
 mod event;
 mod handler;
+pub mod metrics;
 pub mod model;
 mod receiver;
 mod rejection;
@@ -63,27 +63,21 @@ mod reply;
 pub mod rich_text;
 mod router;
 mod send;
-mod store;
+pub mod store;
 mod target;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token;
 
-pub use body::{BodyCollector, DEFAULT_BODY_LIMIT};
-pub use delivery::{DELIVERIES_METRIC, HANDLER_DURATION_METRIC, Outcome};
 pub use event::{Entity, Event, ParseError, Refers};
 pub use handler::{Handler, SyncHandler, WithState, sync_handler, with_state};
 pub use receiver::{Policy, Receiver};
-pub use rejection::{BodyError, Rejection, Skipped, Unhandled};
-pub use reply::{BOT_NAME_HEADER, BotName, BotNameError, QUICK_REPLY_HEADER, QuickReply, Reply};
+pub use reply::{BotName, BotNameError, QuickReply, Reply};
 pub use router::{Command, Router};
 pub use send::SendMessage;
-pub use store::{
-    FailOpen, ForgetFuture, MemoryStore, MessageIdStore, RecordFuture, Recorded,
-    STORE_FAILURES_METRIC, StoreError,
-};
+pub use store::MemoryStore;
 pub use target::ChatTarget;
-pub use token::{TOKEN_PARAMETER, TokenConfigError, TokenError, TokenSource, WebhookToken};
+pub use token::{TokenConfigError, TokenSource, WebhookToken};
 
 /// Re-exported so adapters and users share the exact `http` and `bytes` versions.
 pub use bytes;

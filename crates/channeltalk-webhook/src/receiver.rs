@@ -28,13 +28,15 @@ use crate::token::WebhookToken;
 /// use channeltalk_webhook::Policy;
 ///
 /// let policy = Policy::default();               // bot messages are skipped
-/// assert!(policy.ignore_bot_messages());
-/// let everything = Policy::default().with_ignore_bot_messages(false);
-/// assert!(!everything.ignore_bot_messages());
+/// assert!(policy.ignore_bot_messages);
+/// let everything = Policy::default().ignore_bot_messages(false);
+/// assert!(!everything.ignore_bot_messages);
 /// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Policy {
-    ignore_bot_messages: bool,
+    /// Whether messages written by bots are acknowledged without calling the handler.
+    pub ignore_bot_messages: bool,
 }
 
 impl Default for Policy {
@@ -48,15 +50,9 @@ impl Default for Policy {
 impl Policy {
     /// Sets whether messages written by bots are acknowledged without calling the handler
     /// (default: yes, so your quick replies, which come back as bot messages, never loop).
-    pub fn with_ignore_bot_messages(mut self, ignore: bool) -> Self {
+    pub fn ignore_bot_messages(mut self, ignore: bool) -> Self {
         self.ignore_bot_messages = ignore;
         self
-    }
-
-    /// Whether messages written by bots are acknowledged without calling the handler; see
-    /// [`Policy::with_ignore_bot_messages`].
-    pub fn ignore_bot_messages(&self) -> bool {
-        self.ignore_bot_messages
     }
 }
 
@@ -121,13 +117,13 @@ impl Receiver {
     }
 
     /// Sets the largest body accepted, in bytes (larger ones get 413).
-    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+    pub fn body_limit(mut self, bytes: usize) -> Self {
         Arc::make_mut(&mut self.inner).body_limit = bytes;
         self
     }
 
     /// Sets the policy.
-    pub fn with_policy(mut self, policy: Policy) -> Self {
+    pub fn policy(mut self, policy: Policy) -> Self {
         Arc::make_mut(&mut self.inner).policy = policy;
         self
     }
@@ -146,7 +142,7 @@ impl Receiver {
     /// use channeltalk_webhook::testing::{SampleEvent, deliver};
     /// use channeltalk_webhook::{Event, MemoryStore, QuickReply, Receiver, WebhookToken};
     ///
-    /// let receiver = Receiver::new(WebhookToken::new("t")?).with_deduplication(MemoryStore::default());
+    /// let receiver = Receiver::new(WebhookToken::new("t")?).deduplication(MemoryStore::default());
     /// let echo = async |event: Event| event.message().map(|_| QuickReply::new().text("hi!"));
     /// let hello = SampleEvent::user_message("hello");
     /// assert_eq!(deliver(&receiver, &echo, &hello).texts(), ["hi!"]);
@@ -155,19 +151,9 @@ impl Receiver {
     /// ```
     ///
     /// [`MemoryStore::default()`]: crate::MemoryStore
-    pub fn with_deduplication(mut self, store: impl MessageIdStore + 'static) -> Self {
+    pub fn deduplication(mut self, store: impl MessageIdStore + 'static) -> Self {
         Arc::make_mut(&mut self.inner).dedup = Some(FailOpen::new(store));
         self
-    }
-
-    /// The body limit in bytes.
-    pub fn body_limit(&self) -> usize {
-        self.inner.body_limit
-    }
-
-    /// The policy.
-    pub fn policy(&self) -> &Policy {
-        &self.inner.policy
     }
 
     /// The webhook token (for the test kit, which delivers with it).

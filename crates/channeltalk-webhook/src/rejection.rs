@@ -20,7 +20,8 @@ pub type BodyError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// plain-text body that says what to fix.
 ///
 /// ```
-/// use channeltalk_webhook::{Receiver, Rejection, WebhookToken};
+/// use channeltalk_webhook::{Receiver, WebhookToken};
+/// use channeltalk_webhook::adapter::Rejection;
 /// use http::StatusCode;
 ///
 /// let receiver = Receiver::new(WebhookToken::new("t")?);
@@ -72,7 +73,8 @@ pub enum Skipped {
 /// A delivery your handler does not see: refused, or acknowledged without it.
 ///
 /// ```
-/// use channeltalk_webhook::{Receiver, Skipped, Unhandled, WebhookToken};
+/// use channeltalk_webhook::{Receiver, WebhookToken};
+/// use channeltalk_webhook::adapter::{Skipped, Unhandled};
 ///
 /// let receiver = Receiver::new(WebhookToken::new("t")?);
 /// let bot = r#"{"type":"message","entity":{"id":"m1","personType":"bot","plainText":"hi"}}"#;

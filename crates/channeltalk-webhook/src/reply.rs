@@ -193,10 +193,10 @@ impl TryFrom<&str> for BotName {
 /// inject links or mentions; build markup with [`RichText`] or pass [`RichText::raw`].
 ///
 /// ```
-/// use channeltalk_webhook::{QuickReply, rich_text::RichText};
+/// use channeltalk_webhook::{BotName, QuickReply, rich_text::RichText};
 ///
 /// let reply = QuickReply::new()
-///     .bot_name("EchoBot")?
+///     .bot_name(BotName::from_static("EchoBot"))
 ///     .text("echo: <b>not bold</b>")
 ///     .text(RichText::new().bold("really bold"))
 ///     .code(Some("rust"), "fn main() {}");
@@ -219,14 +219,11 @@ impl QuickReply {
         Self::default()
     }
 
-    /// Shows the reply as written by `name` instead of the channel.
-    pub fn bot_name(self, name: impl Into<String>) -> Result<Self, BotNameError> {
-        Ok(self.with_bot_name(BotName::new(name)?))
-    }
-
-    /// Shows the reply as written by an already checked name.
+    /// Shows the reply as written by `name` instead of the channel (a name known when you
+    /// write the program: `BotName::from_static("EchoBot")`; one read at run time:
+    /// `BotName::new(name)?`).
     #[inline]
-    pub fn with_bot_name(mut self, name: BotName) -> Self {
+    pub fn bot_name(mut self, name: BotName) -> Self {
         self.bot_name = Some(name);
         self
     }
@@ -402,8 +399,7 @@ mod tests {
     #[test]
     fn quick_reply_matches_the_spec_example() {
         let response = QuickReply::new()
-            .bot_name("EchoBot")
-            .unwrap()
+            .bot_name(BotName::from_static("EchoBot"))
             .text("echo: Hi! Webhook Test")
             .into_response();
         assert_eq!(response.status(), StatusCode::OK);
@@ -420,8 +416,7 @@ mod tests {
     fn non_ascii_bot_names_travel_as_raw_utf8_bytes() {
         for name in ["상담봇", "チャットボット", "Bot 🤖"] {
             let response = QuickReply::new()
-                .bot_name(name)
-                .unwrap()
+                .bot_name(BotName::new(name).unwrap())
                 .text("hi")
                 .into_response();
             assert_eq!(response.headers()["x-bot-name"].as_bytes(), name.as_bytes());

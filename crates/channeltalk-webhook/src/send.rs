@@ -28,15 +28,20 @@ use crate::target::ChatTarget;
 ///     OutgoingMessage::new().text(RichText::new().bold("deploy").text(" done")),
 /// )
 /// .bot_name(BotName::from_static("DeployBot"))
-/// .with_request_id("deploy-4711");
-/// assert_eq!(send.request_id(), "deploy-4711");
+/// .request_id("deploy-4711");
+/// assert_eq!(send.request_id, "deploy-4711");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SendMessage {
-    target: ChatTarget,
-    message: OutgoingMessage,
-    bot_name: Option<BotName>,
-    request_id: String,
+    /// Where it goes.
+    pub target: ChatTarget,
+    /// The message.
+    pub message: OutgoingMessage,
+    /// The bot it is shown from (`?botName=`); the channel when `None`.
+    pub bot_name: Option<BotName>,
+    /// The `requestId` every attempt carries.
+    pub request_id: String,
 }
 
 impl SendMessage {
@@ -68,29 +73,9 @@ impl SendMessage {
 
     /// Uses this `requestId` instead of a random one (an id of your own work item makes a
     /// post safe to repeat even across restarts).
-    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
+    pub fn request_id(mut self, id: impl Into<String>) -> Self {
         self.request_id = id.into();
         self
-    }
-
-    /// The target.
-    pub fn target(&self) -> &ChatTarget {
-        &self.target
-    }
-
-    /// The message body.
-    pub fn message(&self) -> &OutgoingMessage {
-        &self.message
-    }
-
-    /// The bot name, if set.
-    pub fn name(&self) -> Option<&BotName> {
-        self.bot_name.as_ref()
-    }
-
-    /// The `requestId` every attempt carries.
-    pub fn request_id(&self) -> &str {
-        &self.request_id
     }
 
     /// Checks the limits Channel enforces on the message (see [`OutgoingMessage::check`]).
@@ -104,7 +89,7 @@ impl SendMessage {
     /// ```
     /// use channeltalk_webhook::{ChatTarget, SendMessage};
     ///
-    /// let send = SendMessage::new(ChatTarget::user_chat("c1"), "hi <3").with_request_id("r1");
+    /// let send = SendMessage::new(ChatTarget::user_chat("c1"), "hi <3").request_id("r1");
     /// let body = serde_json::to_string(&send.request_body())?;
     /// assert_eq!(body, r#"{"blocks":[{"type":"text","value":"hi &lt;3"}],"requestId":"r1"}"#);
     /// # Ok::<(), serde_json::Error>(())
@@ -158,13 +143,12 @@ mod tests {
     #[test]
     fn the_body_is_the_quick_reply_body_plus_the_request_id() {
         let reply = QuickReply::new()
-            .bot_name("상담봇")
-            .unwrap()
+            .bot_name(BotName::from_static("상담봇"))
             .text("<hi>")
             .option("silent");
-        let send = SendMessage::from_quick_reply(ChatTarget::group("9"), reply.clone())
-            .with_request_id("r1");
-        assert_eq!(send.name().map(BotName::as_str), Some("상담봇"));
+        let send =
+            SendMessage::from_quick_reply(ChatTarget::group("9"), reply.clone()).request_id("r1");
+        assert_eq!(send.bot_name.as_ref().map(BotName::as_str), Some("상담봇"));
         let mut expected: serde_json::Value = serde_json::from_slice(&reply.to_body()).unwrap();
         expected["requestId"] = "r1".into();
         assert_eq!(serde_json::to_value(send.request_body()).unwrap(), expected);

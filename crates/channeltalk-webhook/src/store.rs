@@ -77,7 +77,8 @@ impl StoreError {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use channeltalk_webhook::{ForgetFuture, MemoryStore, MessageIdStore, Recorded, RecordFuture};
+/// use channeltalk_webhook::MemoryStore;
+/// use channeltalk_webhook::store::{ForgetFuture, MessageIdStore, RecordFuture, Recorded};
 ///
 /// // A store that only logs, delegating to the in-memory one.
 /// struct Logged(MemoryStore);
@@ -100,7 +101,7 @@ impl StoreError {
 /// # use futures_util::FutureExt;
 /// # let first = store.record("m1").now_or_never().unwrap()?;
 /// # assert_eq!(first, Recorded::First);
-/// # Ok::<(), channeltalk_webhook::StoreError>(())
+/// # Ok::<(), channeltalk_webhook::store::StoreError>(())
 /// ```
 pub trait MessageIdStore: Send + Sync {
     /// Records `id`; [`Recorded::First`] if the store did not remember it.
@@ -130,9 +131,10 @@ impl<S: MessageIdStore + ?Sized> MessageIdStore for Arc<S> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use channeltalk_webhook::{MemoryStore, MessageIdStore, Recorded};
+/// use channeltalk_webhook::MemoryStore;
+/// use channeltalk_webhook::store::{MessageIdStore, Recorded};
 ///
-/// # async fn run() -> Result<(), channeltalk_webhook::StoreError> {
+/// # async fn run() -> Result<(), channeltalk_webhook::store::StoreError> {
 /// let store = MemoryStore::new(10_000, Duration::from_secs(600));
 /// assert_eq!(store.record("m1").await?, Recorded::First);
 /// assert_eq!(store.record("m1").await?, Recorded::Repeat);
@@ -140,7 +142,7 @@ impl<S: MessageIdStore + ?Sized> MessageIdStore for Arc<S> {
 /// # Ok(()) }
 /// # use futures_util::FutureExt;
 /// # run().now_or_never().unwrap()?;
-/// # Ok::<(), channeltalk_webhook::StoreError>(())
+/// # Ok::<(), channeltalk_webhook::store::StoreError>(())
 /// ```
 #[derive(Clone)]
 pub struct MemoryStore {
@@ -273,7 +275,8 @@ impl fmt::Debug for MemoryStore {
 /// store and the outage state.
 ///
 /// ```
-/// use channeltalk_webhook::{FailOpen, MemoryStore, Recorded};
+/// use channeltalk_webhook::MemoryStore;
+/// use channeltalk_webhook::store::{FailOpen, Recorded};
 ///
 /// # async fn run() {
 /// let guard = FailOpen::new(MemoryStore::default());

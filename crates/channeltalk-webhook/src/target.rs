@@ -259,7 +259,7 @@ mod tests {
         assert_eq!(target_of(root), Some(ChatTarget::group("1234")));
         let names_itself = SampleEvent::manager_message("deploy?")
             .in_team_chat()
-            .with_id("m-9")
+            .id("m-9")
             .with("/entity/rootMessageId", json!("m-9"));
         assert_eq!(target_of(names_itself), Some(ChatTarget::group("1234")));
     }

@@ -10,10 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
+use channeltalk_webhook::metrics::{
+    DELIVERIES_METRIC, HANDLER_DURATION_METRIC, Outcome, STORE_FAILURES_METRIC,
+};
 use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
 use channeltalk_webhook::{
-    DELIVERIES_METRIC, Event, HANDLER_DURATION_METRIC, MemoryStore, Outcome, QuickReply, Receiver,
-    Reply, STORE_FAILURES_METRIC, WebhookToken, sync_handler,
+    Event, MemoryStore, QuickReply, Receiver, Reply, WebhookToken, sync_handler,
 };
 use common::{Flaky, with_logs};
 use http::{Request, StatusCode};
@@ -22,7 +24,7 @@ use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 const TOKEN: &str = "s3cr3t-token-value";
 
 fn receiver() -> Receiver {
-    Receiver::new(WebhookToken::new(TOKEN).unwrap()).with_body_limit(4096)
+    Receiver::new(WebhookToken::new(TOKEN).unwrap()).body_limit(4096)
 }
 
 fn target() -> String {
@@ -74,7 +76,7 @@ fn post(body: impl Into<String>) -> Request<String> {
 
 /// One request for every outcome.
 fn one_of_each() -> Vec<(Outcome, Request<String>)> {
-    let repeated = SampleEvent::user_message("again").with_id("repeated");
+    let repeated = SampleEvent::user_message("again").id("repeated");
     vec![
         (
             Outcome::Replied,
@@ -105,7 +107,7 @@ fn one_of_each() -> Vec<(Outcome, Request<String>)> {
         (
             Outcome::HandlerPanicked,
             SampleEvent::user_message("panic")
-                .with_id("panicking")
+                .id("panicking")
                 .request(&target()),
         ),
     ]
@@ -115,7 +117,7 @@ fn one_of_each() -> Vec<(Outcome, Request<String>)> {
 fn every_delivery_is_counted_once_with_its_outcome() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
-    let receiver = receiver().with_deduplication(MemoryStore::default());
+    let receiver = receiver().deduplication(MemoryStore::default());
     let cases = one_of_each();
     metrics::with_local_recorder(&recorder, || {
         for (outcome, request) in cases {
@@ -150,7 +152,7 @@ fn every_delivery_is_counted_once_with_its_outcome() {
 fn the_step_by_step_and_extractor_ways_count_what_the_core_decides() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
-    let receiver = receiver().with_body_limit(8);
+    let receiver = receiver().body_limit(8);
     let query = format!("token={TOKEN}");
     metrics::with_local_recorder(&recorder, || {
         // Refused while the body streams in: counted by the collector.
@@ -188,14 +190,12 @@ fn the_step_by_step_and_extractor_ways_count_what_the_core_decides() {
 
 #[test]
 fn each_delivery_has_one_span_with_its_message_id_chat_type_and_outcome() {
-    let receiver = receiver().with_deduplication(MemoryStore::default());
+    let receiver = receiver().deduplication(MemoryStore::default());
     let logs = with_logs(|| {
         for (_, request) in one_of_each() {
             block_on(receiver.handle(request, &echo()));
         }
-        let team = SampleEvent::user_message("hi")
-            .in_team_chat()
-            .with_id("team-1");
+        let team = SampleEvent::user_message("hi").in_team_chat().id("team-1");
         block_on(receiver.handle(team.request(&target()), &echo()));
     })
     .text();
@@ -240,8 +240,8 @@ fn a_store_that_cannot_answer_never_fails_a_delivery() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let store = Flaky::default();
-    let receiver = receiver().with_deduplication(store.clone());
-    let hi = SampleEvent::user_message("hi").with_id("m-down");
+    let receiver = receiver().deduplication(store.clone());
+    let hi = SampleEvent::user_message("hi").id("m-down");
     metrics::with_local_recorder(&recorder, || {
         assert_eq!(
             ChannelView::from_response(&block_on(receiver.handle(hi.request(&target()), &echo())))
@@ -270,7 +270,7 @@ fn a_store_that_cannot_answer_never_fails_a_delivery() {
 #[test]
 fn a_panicked_handler_leaves_its_message_to_the_next_delivery() {
     let store = Flaky::default();
-    let receiver = receiver().with_deduplication(store.clone());
+    let receiver = receiver().deduplication(store.clone());
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
     let fails_once = sync_handler(move |event: Event| -> Reply {
@@ -281,7 +281,7 @@ fn a_panicked_handler_leaves_its_message_to_the_next_delivery() {
             .text(format!("echo: {}", text.unwrap()))
             .into()
     });
-    let hi = SampleEvent::user_message("hi").with_id("m-panic");
+    let hi = SampleEvent::user_message("hi").id("m-panic");
     let response = block_on(receiver.handle(hi.request(&target()), &fails_once));
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(store.forgotten.load(Ordering::SeqCst), 1);

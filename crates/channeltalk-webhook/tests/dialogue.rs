@@ -13,13 +13,14 @@ use channeltalk_webhook::dialogue::{
     ChatKey, DialogueError, DialogueFuture, DialogueStorage, Dialogues, MemoryDialogueStorage,
     Saved, Stepped, Versioned,
 };
+use channeltalk_webhook::store::StoreError;
 use channeltalk_webhook::testing::{SampleEvent, block_on, deliver};
-use channeltalk_webhook::{Event, QuickReply, Receiver, StoreError, WebhookToken};
+use channeltalk_webhook::{Event, QuickReply, Receiver, WebhookToken};
 use proptest::prelude::*;
 
 /// A message of chat `c-2001` (the sample's) with its own id.
 fn message(id: &str, text: &str) -> Event {
-    SampleEvent::user_message(text).with_id(id).event()
+    SampleEvent::user_message(text).id(id).event()
 }
 
 /// The transition of the property: the state is the list of the texts stepped on, in order;
@@ -149,7 +150,7 @@ fn a_repeated_delivery_does_not_move_the_state_and_chats_are_apart() {
         Stepped::Repeat
     );
     let other_chat = SampleEvent::user_message("elsewhere")
-        .with_id("m2")
+        .id("m2")
         .with("/entity/chatId", serde_json::json!("c-9"))
         .event();
     assert_eq!(
@@ -193,7 +194,7 @@ fn only_the_last_message_ids_are_remembered() {
 fn an_idle_dialogue_expires_and_starts_over() {
     let now = Arc::new(Mutex::new(Instant::now()));
     let clock = now.clone();
-    let storage = MemoryDialogueStorage::default().with_clock(move || *clock.lock().unwrap());
+    let storage = MemoryDialogueStorage::default().clock(move || *clock.lock().unwrap());
     let dialogues = Dialogues::new(storage, Vec::<String>::new()).ttl(Duration::from_secs(2));
     let advance = |seconds: u64| *now.lock().unwrap() += Duration::from_secs(seconds);
     assert_eq!(

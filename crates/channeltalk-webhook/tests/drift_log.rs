@@ -40,7 +40,7 @@ fn drift_is_logged_at_warn_once_per_kind_and_reason() {
         .with("/entity/version", serde_json::json!("drift-test-version"))
         .body();
     let unknown = SampleEvent::user_message("hi")
-        .with_type("drift-test-type")
+        .kind("drift-test-type")
         .body();
     let receiver = Receiver::new(WebhookToken::new("s3cr3t").unwrap());
     for _ in 0..3 {

@@ -260,9 +260,9 @@ mod envelope_properties {
             let sample = SampleEvent::user_message("hi").with("/entity/personType", serde_json::json!(person));
             let scoped = suffix.starts_with('.');
             let sample = match (in_event && scoped, keep_type) {
-                (true, true) => sample.with_event(&name),
-                (true, false) => sample.with_event(&name).without("/type"),
-                (false, _) => sample.with_type(&name),
+                (true, true) => sample.action(&name),
+                (true, false) => sample.action(&name).without("/type"),
+                (false, _) => sample.kind(&name),
             };
             let event = Event::parse(sample.body()).unwrap();
             prop_assert_eq!(event.entity_type(), Some(&EntityType::Message));

@@ -5,7 +5,9 @@ mod common;
 
 use std::sync::atomic::Ordering;
 
-use channeltalk_webhook::{FailOpen, MemoryStore, Recorded, STORE_FAILURES_METRIC};
+use channeltalk_webhook::MemoryStore;
+use channeltalk_webhook::metrics::STORE_FAILURES_METRIC;
+use channeltalk_webhook::store::{FailOpen, Recorded};
 use common::{Flaky, ready_now, with_logs};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 

@@ -127,7 +127,7 @@ proptest! {
     /// Whatever the body, the receiver answers with a status from its table.
     #[test]
     fn the_receiver_answers_every_body_with_a_known_status(body in prop::collection::vec(any::<u8>(), 0..200)) {
-        let receiver = Receiver::new(WebhookToken::new("t").unwrap()).with_body_limit(100);
+        let receiver = Receiver::new(WebhookToken::new("t").unwrap()).body_limit(100);
         let request = http::Request::post("/?token=t")
             .body(http_body_util::Full::new(bytes::Bytes::from(body)))
             .unwrap();

@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
+use channeltalk_webhook::adapter::{Rejection, Skipped, TokenError, Unhandled};
 use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
 use channeltalk_webhook::{
-    Event, MemoryStore, Policy, QuickReply, Receiver, Rejection, Reply, Skipped, TokenError,
-    Unhandled, WebhookToken, sync_handler,
+    Event, MemoryStore, Policy, QuickReply, Receiver, Reply, WebhookToken, sync_handler,
 };
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, StreamBody};
@@ -31,8 +31,7 @@ fn counting_echo(calls: Arc<AtomicUsize>) -> impl channeltalk_webhook::Handler {
         let text = event.text()?;
         Some(
             QuickReply::new()
-                .bot_name("상담봇")
-                .ok()?
+                .bot_name(channeltalk_webhook::BotName::from_static("상담봇"))
                 .text(format!("echo: {text}")),
         )
     })
@@ -40,7 +39,7 @@ fn counting_echo(calls: Arc<AtomicUsize>) -> impl channeltalk_webhook::Handler {
 
 #[test]
 fn the_token_is_checked_before_the_size_and_the_body() {
-    let r = receiver().with_body_limit(10);
+    let r = receiver().body_limit(10);
     let big = Bytes::from(vec![b'{'; 100]);
     let rejection = receive(&r, Some("token=wrong"), big.clone()).unwrap_err();
     assert!(matches!(
@@ -102,7 +101,7 @@ fn bot_messages_are_acknowledged_without_calling_the_handler() {
 
 #[test]
 fn the_policy_can_let_bot_messages_through() {
-    let r = receiver().with_policy(Policy::default().with_ignore_bot_messages(false));
+    let r = receiver().policy(Policy::default().ignore_bot_messages(false));
     let event = receive(
         &r,
         Some("token=s3cr3t"),
@@ -132,17 +131,17 @@ fn unknown_and_drifted_events_reach_the_handler_and_are_acknowledged() {
 #[test]
 fn repeated_deliveries_are_handled_once_with_a_guard() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let r = receiver().with_deduplication(MemoryStore::default());
+    let r = receiver().deduplication(MemoryStore::default());
     let handler = counting_echo(calls.clone());
     for _ in 0..3 {
         let request = SampleEvent::user_message("hi")
-            .with_id("same")
+            .id("same")
             .request("/?token=s3cr3t");
         let response = block_on(r.handle(request, &handler));
         assert_eq!(response.status(), StatusCode::OK);
     }
     let other = SampleEvent::user_message("hi")
-        .with_id("other")
+        .id("other")
         .request("/?token=s3cr3t");
     block_on(r.handle(other, &handler));
     assert_eq!(calls.load(Ordering::SeqCst), 2);
@@ -195,7 +194,7 @@ fn only_post_is_accepted() {
 
 #[test]
 fn a_streamed_body_is_refused_as_soon_as_it_passes_the_limit() {
-    let r = receiver().with_body_limit(1000);
+    let r = receiver().body_limit(1000);
     let pulled = Arc::new(AtomicUsize::new(0));
     let counter = pulled.clone();
     // An endless body: the receiver must stop reading it.
@@ -229,7 +228,7 @@ fn a_streamed_body_with_a_bad_token_is_never_read() {
 
 #[test]
 fn a_declared_length_over_the_limit_is_refused_before_reading() {
-    let r = receiver().with_body_limit(10);
+    let r = receiver().body_limit(10);
     let request = Request::post("/?token=s3cr3t")
         .header("content-length", "11")
         .body(http_body_util::Empty::<Bytes>::new())

@@ -8,10 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
+use channeltalk_webhook::adapter::{Skipped, Unhandled};
 use channeltalk_webhook::testing::{ChannelView, SampleEvent, block_on};
-use channeltalk_webhook::{
-    Event, Policy, QuickReply, Receiver, Skipped, Unhandled, WebhookToken, sync_handler,
-};
+use channeltalk_webhook::{Event, Policy, QuickReply, Receiver, WebhookToken, sync_handler};
 use http::Request;
 use http_body_util::Full;
 
@@ -80,18 +79,18 @@ fn bots_never_reach_the_handler_whatever_the_envelope_says() {
     for (form, sample) in [
         (
             "type Message",
-            SampleEvent::bot_message("x").with_type("Message"),
+            SampleEvent::bot_message("x").kind("Message"),
         ),
         (
             "type message.created.teamChat",
             SampleEvent::bot_message("x")
                 .in_team_chat()
-                .with_type("message.created.teamChat"),
+                .kind("message.created.teamChat"),
         ),
         (
             "event scope, no type",
             SampleEvent::bot_message("x")
-                .with_event("message.created.userChat")
+                .action("message.created.userChat")
                 .without("/type"),
         ),
         (
@@ -100,7 +99,7 @@ fn bots_never_reach_the_handler_whatever_the_envelope_says() {
         ),
         (
             "unrecognised type",
-            SampleEvent::bot_message("x").with_type("somethingNew"),
+            SampleEvent::bot_message("x").kind("somethingNew"),
         ),
         (
             "no type at all",
@@ -111,7 +110,7 @@ fn bots_never_reach_the_handler_whatever_the_envelope_says() {
         (
             "drifted, type Message",
             SampleEvent::bot_message("x")
-                .with_type("Message")
+                .kind("Message")
                 .with("/entity/createdAt", serde_json::json!("now")),
         ),
     ] {
@@ -126,7 +125,7 @@ fn bots_never_reach_the_handler_whatever_the_envelope_says() {
             "{name}"
         );
         // With the filter off, the handler sees them (and this one answers: a loop).
-        let open = receiver().with_policy(Policy::default().with_ignore_bot_messages(false));
+        let open = receiver().policy(Policy::default().ignore_bot_messages(false));
         assert!(block_on(open.accept(body)).unwrap().is_from_bot(), "{name}");
     }
 }

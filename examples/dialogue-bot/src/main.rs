@@ -107,7 +107,7 @@ fn cancel(_: &Event, chat: Chat) -> (Chat, QuickReply) {
 }
 
 fn reply(text: String) -> QuickReply {
-    QuickReply::new().with_bot_name(BOT).text(text)
+    QuickReply::new().bot_name(BOT).text(text)
 }
 
 #[tokio::main]

@@ -19,7 +19,7 @@ const BINARY: &str = env!("CARGO_BIN_EXE_dialogue-bot");
 /// its texts (none for a plain acknowledgement). Every delivery must get 200.
 fn say(bot: &Example, chat: &str, id: &str, text: &str) -> Vec<String> {
     let body = SampleEvent::user_message(text)
-        .with_id(id)
+        .id(id)
         .with("/entity/chatId", json!(chat))
         .with("/entity/chatKey", json!(format!("userChat-{chat}")))
         .body();

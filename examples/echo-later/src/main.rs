@@ -28,9 +28,9 @@ use channeltalk_api::{Client, RetryPolicy};
 use channeltalk_jobs::{
     Job, JobError, JobQueue, Jobs, MemoryQueue, ShutdownReport, ShutdownSignal, WorkerBuilder,
 };
+use channeltalk_webhook::metrics::HANDLER_DURATION_METRIC;
 use channeltalk_webhook::{
-    BotName, Event, HANDLER_DURATION_METRIC, MemoryStore, Receiver, TokenSource, WebhookToken, env,
-    with_state,
+    BotName, Event, MemoryStore, Receiver, TokenSource, WebhookToken, env, with_state,
 };
 use channeltalk_webhook_redis::{RedisQueue, RedisStore};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -70,9 +70,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let receiver = match std::env::var("CHANNEL_DEDUP_URL") {
         Ok(url) => {
             println!("message ids shared through Redis (CHANNEL_DEDUP_URL)");
-            receiver.with_deduplication(RedisStore::builder(url).connect_lazy()?)
+            receiver.deduplication(RedisStore::builder(url).connect_lazy()?)
         }
-        Err(_) => receiver.with_deduplication(MemoryStore::default()),
+        Err(_) => receiver.deduplication(MemoryStore::default()),
     };
     let queue: Arc<dyn JobQueue> = match std::env::var("CHANNEL_QUEUE_URL") {
         Ok(url) => {
@@ -145,7 +145,7 @@ async fn echo(client: Client, delay: Duration, job: Job) -> Result<(), JobError>
         return Ok(()); // no chat to answer in
     };
     tokio::time::sleep(delay).await; // the slow work
-    let target = post.target().to_string();
+    let target = post.target.to_string();
     client.send(post.bot_name(BOT)).await?; // a failure is retried (or dead) by the worker
     tracing::info!(%target, "echo posted");
     Ok(())

@@ -39,10 +39,10 @@ fn echoes_go_to_the_chat_or_thread_of_the_message() {
         SampleEvent::user_message("<b>hi</b> & bye"),
         SampleEvent::manager_message("deploy?")
             .in_team_chat()
-            .with_id("m-2"),
+            .id("m-2"),
         SampleEvent::manager_message("and staging?")
             .in_team_chat()
-            .with_id("m-3")
+            .id("m-3")
             .with("/entity/rootMessageId", json!("m-1"))
             .with("/entity/threadKey", json!("thread-m-1")),
     ];

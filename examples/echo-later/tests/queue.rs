@@ -28,7 +28,7 @@ fn replica(fake: &FakeChannel, redis: &RedisServer, delay_ms: u64, extra: &[(&st
 
 fn message(n: usize) -> String {
     SampleEvent::user_message(&format!("hi {n}"))
-        .with_id(&format!("m-{n}"))
+        .id(&format!("m-{n}"))
         .body()
 }
 
@@ -191,7 +191,7 @@ fn a_refused_post_is_dead_at_once_and_done_jobs_are_counted() {
     let fake = fake();
     let bot = Bot::start(&fake, 0);
     let unknown_chat = SampleEvent::user_message("lost")
-        .with_id("m-lost")
+        .id("m-lost")
         .with("/entity/chatId", json!("c-unknown"))
         .with("/entity/chatKey", json!("userChat-c-unknown"))
         .body();

@@ -27,11 +27,11 @@ fn two_replicas_sharing_redis_echo_a_repeated_message_once() {
     let redis = RedisServer::start();
     let fake = fake();
     let (a, b) = (replica(&fake, &redis), replica(&fake, &redis));
-    let hi = SampleEvent::user_message("hi").with_id("m-replicas").body();
+    let hi = SampleEvent::user_message("hi").id("m-replicas").body();
 
     assert_eq!(a.deliver(&hi, TOKEN), (200, None, "ok".to_owned()));
     assert_eq!(b.deliver(&hi, TOKEN), (200, None, "ok".to_owned()));
-    let other = SampleEvent::user_message("bye").with_id("m-other").body();
+    let other = SampleEvent::user_message("bye").id("m-other").body();
     assert_eq!(b.deliver(&other, TOKEN).0, 200);
     wait_for_posts(&fake, 2);
 
@@ -63,9 +63,7 @@ fn with_redis_stopped_the_replicas_keep_echoing() {
     let mut redis = RedisServer::start();
     let fake = fake();
     let (mut a, b) = (replica(&fake, &redis), replica(&fake, &redis));
-    let first = SampleEvent::user_message("before")
-        .with_id("m-before")
-        .body();
+    let first = SampleEvent::user_message("before").id("m-before").body();
     assert_eq!(a.deliver(&first, TOKEN).0, 200);
     wait_for_posts(&fake, 1);
 
@@ -73,9 +71,7 @@ fn with_redis_stopped_the_replicas_keep_echoing() {
     // Each replica handles the message as a first delivery (never a lost answer, never a
     // failed delivery), and both post its echo: under the same requestId, derived from the
     // message id, so Channel keeps one.
-    let during = SampleEvent::user_message("during")
-        .with_id("m-during")
-        .body();
+    let during = SampleEvent::user_message("during").id("m-during").body();
     assert_eq!(a.deliver(&during, TOKEN), (200, None, "ok".to_owned()));
     assert_eq!(b.deliver(&during, TOKEN), (200, None, "ok".to_owned()));
     poll_until("both replicas to post", || {
@@ -94,7 +90,7 @@ fn with_redis_stopped_the_replicas_keep_echoing() {
 fn one_process_without_redis_recognises_repeats_in_memory() {
     let fake = fake();
     let bot = Bot::start(&fake, 0);
-    let hi = SampleEvent::user_message("hi").with_id("m-memory").body();
+    let hi = SampleEvent::user_message("hi").id("m-memory").body();
     for _ in 0..3 {
         assert_eq!(bot.deliver(&hi, TOKEN), (200, None, "ok".to_owned()));
     }

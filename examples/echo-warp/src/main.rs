@@ -19,7 +19,7 @@ async fn echo(event: Event) -> Option<QuickReply> {
     let text = event.text()?;
     Some(
         QuickReply::new()
-            .with_bot_name(BOT)
+            .bot_name(BOT)
             .text(format!("echo: {text}")),
     )
 }

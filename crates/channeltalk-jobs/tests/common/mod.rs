@@ -9,7 +9,7 @@ use channeltalk_webhook::testing::SampleEvent;
 
 /// A user's message with this message id.
 pub fn event(id: &str) -> Event {
-    Event::parse(SampleEvent::user_message("hi").with_id(id).body()).unwrap()
+    Event::parse(SampleEvent::user_message("hi").id(id).body()).unwrap()
 }
 
 /// Waits on Tokio's clock (paused or not) until `check` holds; a guard against a hung test

@@ -158,7 +158,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
 fn echo(event: Event) -> Option<QuickReply> {
     let message = event.message().filter(|message| !message.is_from_bot())?;
     let text = message.text()?;
-    let reply = QuickReply::new().bot_name("EchoBot").ok()?;
+    let reply = QuickReply::new().bot_name(channeltalk_webhook::BotName::from_static("EchoBot"));
     Some(reply.text(RichText::new().bold("echo: ").text(text)))
 }
 
@@ -168,14 +168,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let limit = input.limit;
     let receiver = Receiver::new(WebhookToken::new(SECRET).expect("a valid secret"))
-        .with_body_limit(limit)
-        .with_policy(Policy::default().with_ignore_bot_messages(input.ignore_bot_messages));
+        .body_limit(limit)
+        .policy(Policy::default().ignore_bot_messages(input.ignore_bot_messages));
     let expected = expected_statuses(&input, limit);
 
     let body = Bytes::from(input.body.clone());
     let received = receiver
         .begin("POST", input.query.as_deref(), Some(body.len() as u64))
-        .map_err(channeltalk_webhook::Unhandled::from)
+        .map_err(channeltalk_webhook::adapter::Unhandled::from)
         .and_then(|mut collector| {
             collector.push(body.clone())?;
             block_on(receiver.accept(collector.finish()))

@@ -8,7 +8,8 @@
 //! `Mismatch` for any other value. The error's text never contains the secret.
 #![no_main]
 
-use channeltalk_webhook::{TokenError, WebhookToken};
+use channeltalk_webhook::WebhookToken;
+use channeltalk_webhook::adapter::TokenError;
 use libfuzzer_sys::fuzz_target;
 
 const SECRETS: [&str; 4] = ["s3cr3t/+=&é", "a b", "x", "tok%en"];

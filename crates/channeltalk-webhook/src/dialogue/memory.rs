@@ -12,7 +12,7 @@ use super::storage::{DialogueFuture, DialogueStorage, Saved, Versioned};
 /// Dialogues in memory: at most `capacity` chats (the one idle longest is dropped first), each
 /// kept for the time to live of its last write. Cloning shares the dialogues.
 ///
-/// Time is read from a clock, [`Instant::now`] unless [`MemoryDialogueStorage::with_clock`]
+/// Time is read from a clock, [`Instant::now`] unless [`MemoryDialogueStorage::clock`]
 /// says otherwise (Tokio's paused clock in a test of expiry, for instance).
 ///
 /// ```
@@ -30,7 +30,7 @@ use super::storage::{DialogueFuture, DialogueStorage, Saved, Versioned};
 ///     storage.save("userChat:c1", Some(stored.version), b"two".to_vec(), ttl).await?,
 ///     Saved::Saved
 /// );
-/// # Ok::<(), channeltalk_webhook::StoreError>(())
+/// # Ok::<(), channeltalk_webhook::store::StoreError>(())
 /// # }).unwrap();
 /// ```
 #[derive(Clone)]
@@ -71,8 +71,8 @@ impl MemoryDialogueStorage {
     }
 
     /// Reads the time from `clock` instead of [`Instant::now`]; with Tokio's paused clock in
-    /// a test: `.with_clock(|| tokio::time::Instant::now().into_std())`.
-    pub fn with_clock(mut self, clock: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
+    /// a test: `.clock(|| tokio::time::Instant::now().into_std())`.
+    pub fn clock(mut self, clock: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
     }

@@ -113,7 +113,7 @@ impl SampleEvent {
     }
 
     /// Sets the message id (to test deduplication).
-    pub fn with_id(mut self, id: &str) -> Self {
+    pub fn id(mut self, id: &str) -> Self {
         self.set("/entity/id", json!(id));
         self
     }
@@ -133,12 +133,12 @@ impl SampleEvent {
 
     /// Sets the envelope's `type` as given (`"Message"`, `"message.created.teamChat"`, …), to
     /// try the envelope forms Channel uses.
-    pub fn with_type(self, kind: &str) -> Self {
+    pub fn kind(self, kind: &str) -> Self {
         self.with("/type", json!(kind))
     }
 
     /// Sets the envelope's `event` as given (`"push"`, `"message.created.userChat"`, …).
-    pub fn with_event(self, event: &str) -> Self {
+    pub fn action(self, event: &str) -> Self {
         self.with("/event", json!(event))
     }
 
@@ -153,7 +153,7 @@ impl SampleEvent {
 
     /// Replaces a message's body with these `blocks` and no `plainText`, so that its text
     /// comes from the blocks (as in deliveries that carry blocks only).
-    pub fn with_blocks(self, blocks: Value) -> Self {
+    pub fn blocks(self, blocks: Value) -> Self {
         self.without("/entity/plainText")
             .with("/entity/blocks", blocks)
     }

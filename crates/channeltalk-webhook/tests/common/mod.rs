@@ -10,9 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use channeltalk_webhook::{
-    Event, ForgetFuture, MemoryStore, MessageIdStore, RecordFuture, StoreError,
-};
+use channeltalk_webhook::store::{ForgetFuture, MessageIdStore, RecordFuture, StoreError};
+use channeltalk_webhook::{Event, MemoryStore};
 use futures_util::FutureExt;
 
 /// The fixture `name` (without `.json`) as bytes.
