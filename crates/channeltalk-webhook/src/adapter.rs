@@ -6,8 +6,10 @@
 //! need this module.
 
 pub use crate::body::{BodyCollector, DEFAULT_BODY_LIMIT};
+pub use crate::headers::{
+    BOT_NAME_HEADER, QUICK_REPLY_HEADER, RESPONSE_HEADER_NAMES, RESPONSE_HEADER_VALUES,
+};
 pub use crate::rejection::{BodyError, Rejection, Skipped, Unhandled};
-pub use crate::reply::{BOT_NAME_HEADER, QUICK_REPLY_HEADER};
 pub use crate::token::{TOKEN_PARAMETER, TokenError};
 
 /// Reads a `Content-Length` header value; `None` when absent or not a number (the body is

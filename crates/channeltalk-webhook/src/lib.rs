@@ -55,6 +55,7 @@ pub mod dialogue;
 pub mod env;
 mod event;
 mod handler;
+mod headers;
 pub mod metrics;
 pub mod model;
 mod receiver;

@@ -144,7 +144,7 @@ impl Rejection {
         if matches!(self, Rejection::MethodNotAllowed) {
             response
                 .headers_mut()
-                .insert(http::header::ALLOW, http::HeaderValue::from_static("POST"));
+                .insert(http::header::ALLOW, crate::headers::POST_ONLY);
         }
         response
     }

@@ -8,18 +8,14 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Response, StatusCode};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use crate::headers::{BOT_NAME_HEADER, JSON, PLAIN_TEXT, QUICK_REPLY_HEADER, QUICK_REPLY_ON};
 use crate::model::{Block, Button, OutgoingMessage};
 use crate::rich_text::RichText;
-
-/// The header that makes Channel post the response body into the chat.
-pub const QUICK_REPLY_HEADER: HeaderName = HeaderName::from_static("x-quick-reply");
-/// The header naming the bot the quick reply is shown from.
-pub const BOT_NAME_HEADER: HeaderName = HeaderName::from_static("x-bot-name");
 
 /// A bot name that can travel in the `x-bot-name` header (and in the Open API's `?botName=`):
 /// any UTF-8 (Korean, Japanese, emoji) without control characters, sent as raw UTF-8 bytes.
@@ -299,8 +295,8 @@ impl QuickReply {
     pub fn into_response(self) -> Response<Bytes> {
         let mut response = Response::new(self.to_body());
         let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(QUICK_REPLY_HEADER, HeaderValue::from_static("true"));
+        headers.insert(CONTENT_TYPE, JSON);
+        headers.insert(QUICK_REPLY_HEADER, QUICK_REPLY_ON);
         if let Some(value) = self.bot_name.and_then(BotName::into_header_value) {
             headers.insert(BOT_NAME_HEADER, value);
         }
@@ -385,10 +381,7 @@ pub(crate) fn acknowledgement() -> Response<Bytes> {
 pub(crate) fn plain_text(status: StatusCode, body: Bytes) -> Response<Bytes> {
     let mut response = Response::new(body);
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    response.headers_mut().insert(CONTENT_TYPE, PLAIN_TEXT);
     response
 }
 
