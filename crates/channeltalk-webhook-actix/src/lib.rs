@@ -60,7 +60,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, Responder, ResponseError, web};
 use channeltalk_webhook::adapter::{
-    RESPONSE_HEADER_NAMES, RESPONSE_HEADER_VALUES, Unhandled, declared_length,
+    RESPONSE_HEADER_NAMES, RESPONSE_HEADER_VALUES, Unhandled, answer, declared_length,
 };
 use channeltalk_webhook::bytes::Bytes;
 use channeltalk_webhook::{Event, Receiver, Reply, http};
@@ -158,6 +158,9 @@ impl FromRequest for Webhook {
 /// The core's [`Reply`] as an actix-web [`Responder`]: `200 ok`, or a quick reply with its
 /// headers (a non-ASCII `x-bot-name` included) and JSON body, byte for byte.
 ///
+/// The delivery is counted (`replied` or `acknowledged`) when the response is built, as the
+/// core counts its own handlers' answers ([`channeltalk_webhook::adapter::answer`]).
+///
 /// ```
 /// use channeltalk_webhook::QuickReply;
 /// use channeltalk_webhook_actix::WebhookReply;
@@ -176,7 +179,7 @@ impl Responder for WebhookReply {
     type Body = BoxBody;
 
     fn respond_to(self, _: &HttpRequest) -> HttpResponse {
-        to_actix(self.0.into_response())
+        to_actix(answer(self.0))
     }
 }
 
@@ -405,6 +408,14 @@ mod tests {
                 Event::parse(invalid_utf8).unwrap_err().into()
             },
         ]
+    }
+
+    #[test]
+    fn your_own_handlers_replies_are_counted_as_the_cores_are() {
+        let request = actix_web::test::TestRequest::default().to_http_request();
+        channeltalk_webhook_conformance::assert_replies_counted(|reply| {
+            drop(WebhookReply(reply).respond_to(&request));
+        });
     }
 
     /// The core lists every header its responses use (its own test); here each of them

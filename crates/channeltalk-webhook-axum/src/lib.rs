@@ -89,8 +89,8 @@ use axum::extract::{Extension, FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use channeltalk_webhook::adapter::Unhandled;
 use channeltalk_webhook::adapter::content_length;
+use channeltalk_webhook::adapter::{Unhandled, answer};
 use channeltalk_webhook::{Event, Handler, Receiver, Reply};
 
 /// Extracts the [`Event`] of a genuine, well-formed delivery, with the [`Receiver`] taken
@@ -230,6 +230,9 @@ impl IntoResponse for WebhookFromExtensionRejection {
 /// The core's [`Reply`] as an axum response: `200 ok`, or a quick reply (JSON body,
 /// `x-quick-reply: true`, `x-bot-name` as raw UTF-8 bytes).
 ///
+/// The delivery is counted (`replied` or `acknowledged`) when the response is built, as the
+/// core counts its own handlers' answers ([`channeltalk_webhook::adapter::answer`]).
+///
 /// ```
 /// use axum::response::IntoResponse;
 /// use channeltalk_webhook::QuickReply;
@@ -246,7 +249,7 @@ pub struct WebhookReply(pub Reply);
 
 impl IntoResponse for WebhookReply {
     fn into_response(self) -> Response {
-        self.0.into_response().map(Body::from)
+        answer(self.0).map(Body::from)
     }
 }
 

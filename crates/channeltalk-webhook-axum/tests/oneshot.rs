@@ -416,3 +416,11 @@ fn replies_convert_from_everything_a_handler_returns() {
     let response = rejection.into_response();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[test]
+fn your_own_handlers_replies_are_counted_as_the_cores_are() {
+    use axum::response::IntoResponse;
+    channeltalk_webhook_conformance::assert_replies_counted(|reply| {
+        drop(WebhookReply(reply).into_response());
+    });
+}

@@ -2,13 +2,15 @@
 #![deny(missing_docs)]
 //! The SDK's conformance harness (not published): the bad-input matrix every mount of every
 //! adapter and example must pass over real HTTP, the fault checks (a slow handler, secrets in
-//! logs and answers) and the raw HTTP/1.1 client they use, which can send requests no
-//! well-behaved client would (bad chunked encoding, duplicate headers, truncated bodies).
+//! logs and answers), the check that an adapter's reply type counts deliveries as the core
+//! does, and the raw HTTP/1.1 client they use, which can send requests no well-behaved client
+//! would (bad chunked encoding, duplicate headers, truncated bodies).
 //!
 //! Bot authors test with the core's `testing` feature instead
 //! (`channeltalk_webhook::testing`).
 
 mod client;
+mod counting;
 mod echo;
 mod example;
 mod faults;
@@ -16,6 +18,7 @@ mod matrix;
 mod secrets;
 
 pub use client::{RawBody, RawRequest, RawResponse, send};
+pub use counting::{assert_replies_counted, deliveries_counted};
 pub use echo::{echo, echo_async};
 pub use example::Example;
 pub use faults::{

@@ -54,7 +54,7 @@
 use std::sync::Arc;
 
 use channeltalk_webhook::adapter::declared_length;
-use channeltalk_webhook::adapter::{BodyCollector, Unhandled};
+use channeltalk_webhook::adapter::{BodyCollector, Unhandled, answer};
 use channeltalk_webhook::bytes::{Buf, Bytes};
 use channeltalk_webhook::http::{HeaderValue, Method, Response};
 use channeltalk_webhook::{Event, Handler, Receiver, Reply};
@@ -78,6 +78,9 @@ fn reject(unhandled: impl Into<Unhandled>) -> Rejection {
 /// What a handler answers, as a warp reply: the core's [`Reply`] (a quick reply or an
 /// acknowledgement) turned into the core's response, header bytes unchanged.
 ///
+/// The delivery is counted (`replied` or `acknowledged`) when the response is built, as the
+/// core counts its own handlers' answers ([`channeltalk_webhook::adapter::answer`]).
+///
 /// ```
 /// use channeltalk_webhook::{Event, QuickReply};
 /// use channeltalk_webhook_warp::WebhookReply;
@@ -95,7 +98,7 @@ pub struct WebhookReply(pub Reply);
 
 impl warp::Reply for WebhookReply {
     fn into_response(self) -> warp::reply::Response {
-        warp::Reply::into_response(self.0.into_response())
+        warp::Reply::into_response(answer(self.0))
     }
 }
 

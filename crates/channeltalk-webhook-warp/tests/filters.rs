@@ -334,3 +334,10 @@ fn webhook_rejections_keep_the_cores_status_reason_and_message() {
     assert!(refused.to_string().contains("POST"));
     assert_eq!(refused.0.to_response().headers()["allow"], "POST");
 }
+
+#[test]
+fn your_own_handlers_replies_are_counted_as_the_cores_are() {
+    channeltalk_webhook_conformance::assert_replies_counted(|reply| {
+        drop(warp::Reply::into_response(WebhookReply(reply)));
+    });
+}

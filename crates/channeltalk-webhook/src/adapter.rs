@@ -6,6 +6,7 @@
 //! need this module.
 
 pub use crate::body::{BodyCollector, DEFAULT_BODY_LIMIT};
+pub use crate::delivery::answer;
 pub use crate::headers::{
     BOT_NAME_HEADER, QUICK_REPLY_HEADER, RESPONSE_HEADER_NAMES, RESPONSE_HEADER_VALUES,
 };

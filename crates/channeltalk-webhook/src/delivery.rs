@@ -146,6 +146,25 @@ impl Reply {
     }
 }
 
+/// The response to a delivery your framework's own handler answered (an adapter's extractor
+/// way: the adapter extracted the [`Event`] and your handler returned the [`Reply`]).
+/// Counts the outcome (`replied` or `acknowledged`) as [`Receiver::call`](crate::Receiver::call)
+/// does for the core's own handlers, so the metrics do not depend on the way in; then builds
+/// the response. Adapters call it when they turn their reply type into a response, once per
+/// delivery.
+///
+/// ```
+/// use channeltalk_webhook::adapter::answer;
+/// use channeltalk_webhook::{QuickReply, Reply};
+///
+/// let response = answer(Reply::from(QuickReply::new().text("hi")));
+/// assert_eq!(response.headers()["x-quick-reply"], "true");
+/// ```
+pub fn answer(reply: Reply) -> http::Response<bytes::Bytes> {
+    conclude(&span(None), reply.outcome());
+    reply.into_response()
+}
+
 /// The span of one delivery: the message's id and chat type when the delivery is a message
 /// (the other fields stay empty), the outcome once [`conclude`] records it.
 pub(crate) fn span(event: Option<&Event>) -> Span {
