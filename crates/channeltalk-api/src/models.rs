@@ -315,6 +315,22 @@ pub(crate) fn join_user_chats(chats: Vec<Value>, page: &Map<String, Value>) -> V
         .collect()
 }
 
+/// Tags in their first order, each once: Channel refuses a repeated tag.
+pub(crate) fn unique_tags<I, T>(tags: I) -> Vec<String>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<String>,
+{
+    let mut unique: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = tag.into();
+        if !unique.contains(&tag) {
+            unique.push(tag);
+        }
+    }
+    unique
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::ApiError;
-use crate::models::{UserChatView, join_user_chats};
+use crate::models::{UserChatView, join_user_chats, unique_tags};
 use crate::page::{Pages, SortOrder};
 use crate::response::ApiResponse;
 use crate::transport::{Request, segment};
@@ -100,14 +100,7 @@ impl UserChatUpdate {
         I: IntoIterator<Item = T>,
         T: Into<String>,
     {
-        let mut unique: Vec<String> = Vec::new();
-        for tag in tags {
-            let tag = tag.into();
-            if !unique.contains(&tag) {
-                unique.push(tag);
-            }
-        }
-        self.tags = Some(unique);
+        self.tags = Some(unique_tags(tags));
         self
     }
 

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::ApiError;
-use crate::models::{EventAnswer, UserEvent, UserView};
+use crate::models::{EventAnswer, UserEvent, UserView, unique_tags};
 use crate::page::{Pages, SortOrder};
 use crate::response::ApiResponse;
 use crate::transport::{Request, segment};
@@ -90,14 +90,7 @@ impl UserUpdate {
         I: IntoIterator<Item = T>,
         T: Into<String>,
     {
-        let mut unique: Vec<String> = Vec::new();
-        for tag in tags {
-            let tag = tag.into();
-            if !unique.contains(&tag) {
-                unique.push(tag);
-            }
-        }
-        self.tags = Some(unique);
+        self.tags = Some(unique_tags(tags));
         self
     }
 

@@ -14,7 +14,8 @@ use channeltalk_webhook_conformance::{
 };
 
 mod common;
-use common::{TestServer, guarded};
+use channeltalk_webhook_conformance::guarded_blocking as guarded;
+use common::TestServer;
 
 /// Runs the fault harness against `server`, then stops it. Should the harness fail, the
 /// server is stopped when dropped, so it does not outlive the test.

@@ -16,7 +16,8 @@ const TOKEN: &str = "s3cr3t+/=&é";
 const ENCODED_TOKEN: &str = "s3cr3t%2B%2F%3D%26%C3%A9";
 
 mod common;
-use common::{GUARD, TestServer, guarded};
+use channeltalk_webhook_conformance::{GUARD, guarded_blocking as guarded};
+use common::TestServer;
 
 fn receiver() -> Receiver {
     Receiver::new(WebhookToken::new(TOKEN).unwrap())

@@ -12,8 +12,7 @@ use channeltalk_webhook::Handler;
 use channeltalk_webhook_axum::{Webhook, WebhookReply, router};
 use channeltalk_webhook_conformance::{Gate, assert_faults, fault_receiver};
 
-mod common;
-use common::guarded;
+use channeltalk_webhook_conformance::guarded;
 
 async fn check(app: Router, gate: Gate) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -12,8 +12,7 @@ use channeltalk_webhook_conformance::{Contract, RawRequest, send};
 
 const TOKEN: &str = "s3cr3t+/=&é";
 
-mod common;
-use common::guarded;
+use channeltalk_webhook_conformance::guarded;
 
 fn receiver() -> Receiver {
     Receiver::new(WebhookToken::new(TOKEN).unwrap())

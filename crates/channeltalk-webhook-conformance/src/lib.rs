@@ -14,6 +14,7 @@ mod counting;
 mod echo;
 mod example;
 mod faults;
+mod guard;
 mod matrix;
 mod secrets;
 
@@ -24,6 +25,7 @@ pub use example::Example;
 pub use faults::{
     Gate, GateHandler, SLOW_TEXT, check_slow_handler_does_not_block, contains_secret, secret_leaks,
 };
+pub use guard::{GUARD, guarded, guarded_blocking};
 pub use matrix::{Case, Contract, Expected, run_matrix};
 pub use secrets::{
     FAULT_TOKEN, assert_answers_keep_the_secret, assert_debug_keeps_the_secret, assert_faults,

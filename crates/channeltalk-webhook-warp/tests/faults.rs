@@ -12,8 +12,7 @@ use channeltalk_webhook_conformance::{
 use channeltalk_webhook_warp::WebhookReply;
 use warp::Filter;
 
-mod common;
-use common::guarded;
+use channeltalk_webhook_conformance::guarded;
 
 async fn serve<F>(routes: F) -> SocketAddr
 where

@@ -11,8 +11,7 @@ use warp::Filter;
 const TOKEN: &str = "s3cr3t+/=&é";
 const TARGET: &str = "/webhook?token=s3cr3t%2B%2F%3D%26%C3%A9";
 
-mod common;
-use common::guarded;
+use channeltalk_webhook_conformance::guarded;
 
 /// Serves `POST /webhook` with `handler` on a fresh port, the way the crate docs compose it.
 async fn start<H: Handler>(receiver: Receiver, handler: H) -> SocketAddr {

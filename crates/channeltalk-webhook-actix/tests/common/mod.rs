@@ -1,4 +1,4 @@
-//! Real actix-web servers for the test binaries, and a bound on every wait of a test.
+//! Real actix-web servers for the test binaries.
 //!
 //! The servers are stopped at once, never gracefully. actix-server's graceful stop
 //! (`ServerHandle::stop(true)`) tells its accept thread to stop, then sends each worker a stop
@@ -17,26 +17,16 @@
 //! `#[actix_web::test]` runtime that work blocked the test's only thread, so nothing the test
 //! awaited, a timeout included, could run until actix-server let go.
 //!
-//! Client code runs through [`guarded`], on a plain thread of its own, bounded by [`GUARD`]. The
-//! raw client bounds each read (30 s) but not its connect, and a fault harness or a matrix adds
-//! up hundreds of reads. When the guard fires the test fails at once, saying what was waiting,
-//! and the stuck thread is left behind. A timeout around `spawn_blocking` would not do that:
-//! dropping a runtime waits for its blocking tasks, so the failed test would stay alive until
-//! the stuck client ended.
-//!
-//! [`GUARD`] only catches hangs: it is far above any normal run, and no test measures time.
+//! Client code runs through the conformance harness's hang guard (`guarded_blocking`), on a
+//! plain thread of its own.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
-use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-
-/// How long a test waits for anything (a server starting or stopping, a client exchange)
-/// before failing as hung.
-pub const GUARD: Duration = Duration::from_secs(60);
+use channeltalk_webhook_conformance::GUARD;
 
 /// Starts `HttpServer::new($factory)` on 127.0.0.1:0 with one worker, on a thread and actix
 /// system of its own; returns its [`TestServer`](crate::common::TestServer).
@@ -137,29 +127,5 @@ impl Drop for TestServer {
         // Nothing to do after `stop` (the server is gone); otherwise a failed test's server
         // closes its listener and connections instead of outliving the test.
         drop(self.handle.stop(false));
-    }
-}
-
-/// Runs client code `work` on a thread of its own and returns its result; a panic in it is
-/// the test's. If it has not finished within [`GUARD`], the test fails, naming `what` was
-/// waiting.
-pub fn guarded<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done_tx, done_rx) = mpsc::channel();
-    let client = thread::Builder::new()
-        .name(format!("client: {what}"))
-        .spawn(move || {
-            let _ = done_tx.send(work());
-        })
-        .expect("a thread for the client");
-    match done_rx.recv_timeout(GUARD) {
-        Ok(value) => value,
-        Err(RecvTimeoutError::Timeout) => panic!(
-            "hang guard: {what}: still waiting for the server after {} s",
-            GUARD.as_secs()
-        ),
-        Err(RecvTimeoutError::Disconnected) => match client.join() {
-            Err(panic) => std::panic::resume_unwind(panic),
-            Ok(()) => panic!("{what}: the client thread ended without a result"),
-        },
     }
 }
