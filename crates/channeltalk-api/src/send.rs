@@ -48,8 +48,18 @@ impl Client {
     /// Posts a message. Retries (bounded, per the client's [`RetryPolicy`](crate::RetryPolicy))
     /// carry the same `requestId`, so Channel can drop a repeat.
     pub async fn send(&self, send: SendMessage) -> Result<ApiResponse<MessageView>, ApiError> {
+        let path = messages_path(&send.target);
+        self.post_message(send, path).await
+    }
+
+    /// Posts `send` to `path` (and its template): the body, `botName` and `broadcast`, the same
+    /// `requestId` on every attempt.
+    pub(crate) async fn post_message(
+        &self,
+        send: SendMessage,
+        (path, template): (String, &'static str),
+    ) -> Result<ApiResponse<MessageView>, ApiError> {
         send.check()?;
-        let (path, template) = messages_path(&send.target);
         let mut request = Request::new(Method::POST, template, path)
             .json(&send.request_body())
             .repeatable(true);

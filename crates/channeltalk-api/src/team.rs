@@ -258,21 +258,8 @@ impl Client {
         &self,
         send: SendMessage,
     ) -> Result<ApiResponse<MessageView>, ApiError> {
-        send.check()?;
-        let (path, template) = named_messages_path(&send.target);
-        let mut request = Request::new(Method::POST, template, path)
-            .json(&send.request_body())
-            .repeatable(true);
-        if let Some(name) = send.bot_name.as_ref() {
-            request = request.query("botName", name.as_str());
-        }
-        if let ChatTarget::Thread {
-            broadcast: true, ..
-        } = &send.target
-        {
-            request = request.query("broadcast", "true");
-        }
-        self.call(request).await
+        let path = named_messages_path(&send.target);
+        self.post_message(send, path).await
     }
 
     /// `POST /open/v5/bots`: creates a bot (Channel changes the bot of that name if there is
