@@ -1,7 +1,7 @@
 //! `FailOpen`: a store that cannot answer never stops a delivery; each failure is counted,
 //! and one warning is logged per outage.
 
-use crate::common;
+mod common;
 
 use std::sync::atomic::Ordering;
 

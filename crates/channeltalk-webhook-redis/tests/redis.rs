@@ -1,7 +1,7 @@
 //! The Redis store against a real `redis-server`: replicas sharing it, expiry, key prefix,
 //! Redis killed, frozen and restarted.
 
-use crate::common;
+mod common;
 
 use std::future::Future;
 use std::sync::Arc;

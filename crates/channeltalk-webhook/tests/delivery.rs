@@ -2,7 +2,7 @@
 //! way in, the handler's run time, one span with the message id, chat type and outcome (never
 //! the token), and the message id store used fail-open, a panicked handler's id forgotten.
 
-use crate::common;
+mod common;
 
 use std::collections::BTreeMap;
 use std::io;
