@@ -13,7 +13,7 @@
 //! | `paused-until` | string (epoch ms), expiring then | the rate-limit pause every replica honours |
 //!
 //! A job is added (`XADD`, in one script with the message id's `SET NX`) before the delivery
-//! is answered. A worker reads only as many as it has free slots (`XREADGROUP … COUNT`); a
+//! is answered; the jobs of deliveries that arrive together share one script call. A worker reads only as many as it has free slots (`XREADGROUP … COUNT`); a
 //! read entry is its lease, renewed with `XCLAIM … JUSTID` (which resets the idle time); an
 //! entry idle longer than the claim time belonged to a worker that died, and another worker
 //! takes it over (`XAUTOCLAIM`). A done job is acknowledged and deleted; a retried one moves to
@@ -21,6 +21,7 @@
 //!
 //! Not supported: Redis Cluster (the keys are not hash-tagged), `rediss://` (no TLS stack).
 
+mod pushes;
 mod reply;
 mod scripts;
 
@@ -38,6 +39,7 @@ use redis::{RedisError, Value};
 use tokio::time::Instant;
 
 use crate::connection::{self, CallError, ConnectError};
+use pushes::{Pushes, Target};
 use reply::Entry;
 use scripts::Scripts;
 
@@ -76,10 +78,11 @@ struct Inner {
     group: String,
     consumer: String,
     claim_time: Duration,
-    dedup_for: Duration,
     dead_letters: usize,
     timeout: Duration,
     scripts: Scripts,
+    /// New jobs, sent to Redis in batches.
+    pushes: Pushes,
     /// Whether the consumer group is known to exist.
     group_ready: AtomicBool,
     takeover: Mutex<Takeover>,
@@ -246,16 +249,10 @@ impl RedisQueue {
     }
 
     async fn push_job(&self, job: StoredJob) -> Result<Pushed, QueueError> {
-        let payload = job.encode();
-        let mut invocation = self.inner.scripts.push.key(&self.inner.keys.stream);
-        if job.is_message() {
-            invocation.key(format!("{}{}", self.inner.keys.message_prefix, job.id()));
-        }
-        invocation.arg(payload).arg(millis(self.inner.dedup_for));
-        match self.run(&invocation).await? {
-            Value::Nil => Ok(Pushed::Repeat),
-            _ => Ok(Pushed::Queued),
-        }
+        let key = job
+            .is_message()
+            .then(|| format!("{}{}", self.inner.keys.message_prefix, job.id()));
+        self.inner.pushes.push(job.encode(), key).await
     }
 
     async fn claim_jobs(&self, max: usize, wait: Duration) -> Result<Vec<Claimed>, QueueError> {
@@ -672,12 +669,21 @@ impl RedisQueueBuilder {
 
     fn into_queue(self, connection: ConnectionManager, reader: ConnectionManager) -> RedisQueue {
         let prefix = self.key_prefix;
+        let scripts = Scripts::new();
+        let stream = format!("{prefix}stream");
+        let pushes = Pushes::start(Target {
+            connection: connection.clone(),
+            script: scripts.push.clone(),
+            stream: stream.clone(),
+            dedup_ms: millis(self.dedup_for),
+            timeout: self.timeout,
+        });
         RedisQueue {
             inner: Arc::new(Inner {
                 connection,
                 reader,
                 keys: Keys {
-                    stream: format!("{prefix}stream"),
+                    stream,
                     delayed: format!("{prefix}delayed"),
                     dead: format!("{prefix}dead"),
                     pause: format!("{prefix}paused-until"),
@@ -686,10 +692,10 @@ impl RedisQueueBuilder {
                 group: self.group,
                 consumer: self.consumer.unwrap_or_else(consumer_name),
                 claim_time: self.claim_time,
-                dedup_for: self.dedup_for,
                 dead_letters: self.dead_letters,
                 timeout: self.timeout,
-                scripts: Scripts::new(),
+                scripts,
+                pushes,
                 group_ready: AtomicBool::new(false),
                 takeover: Mutex::new(Takeover {
                     cursor: "0-0".to_owned(),

@@ -23,13 +23,21 @@ local function now()
 end
 ";
 
-/// `KEYS[1]` stream, `KEYS[2]` (optional) the message id's key; `ARGV[1]` the job, `ARGV[2]`
-/// how long the id is kept (ms). The new entry's id, or nil for a repeat.
+/// Adds the jobs of one batch. `KEYS[1]` stream, `KEYS[1 + i]` job i's message-id key (the
+/// stream itself for a job without one); `ARGV[1]` how long an id is kept (ms), `ARGV[2i]` job
+/// i, `ARGV[2i + 1]` `1` when job i has a message id. One number per job: 1 added, 0 a repeat
+/// (its id already queued, by another replica or earlier in this batch).
 const PUSH: &str = r"
-if KEYS[2] and not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then
-  return false
+local added = {}
+for i = 1, #KEYS - 1 do
+  if ARGV[2 * i + 1] ~= '1' or redis.call('SET', KEYS[i + 1], '1', 'NX', 'PX', ARGV[1]) then
+    redis.call('XADD', KEYS[1], '*', 'job', ARGV[2 * i])
+    added[i] = 1
+  else
+    added[i] = 0
+  end
 end
-return redis.call('XADD', KEYS[1], '*', 'job', ARGV[1])
+return added
 ";
 
 /// `KEYS[1]` stream; `ARGV` group, consumer, entry id. 1 when done, 0 when not held.

@@ -143,6 +143,55 @@ async fn a_repeated_message_is_queued_once_across_replicas() {
 }
 
 #[tokio::test]
+async fn pushes_made_together_share_script_calls_and_still_answer_one_by_one() {
+    let server = RedisServer::start();
+    let queue = queue(&server, "batch:", Duration::from_secs(30)).await;
+    let mut raw = server.raw();
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut raw)
+        .unwrap();
+    // 150 deliveries at once (this runtime runs them all before the task that sends), 100
+    // message ids: the second delivery of an id is a repeat even within one batch.
+    let mut pushes = tokio::task::JoinSet::new();
+    for n in 0..150 {
+        let queue = queue.clone();
+        pushes.spawn(async move { queue.push(job(&format!("b{}", n % 100))).await });
+    }
+    let mut answers = HashMap::new();
+    while let Some(pushed) = bounded(pushes.join_next()).await {
+        *answers.entry(pushed.unwrap().unwrap()).or_insert(0) += 1;
+    }
+    assert_eq!(answers[&Pushed::Queued], 100);
+    assert_eq!(answers[&Pushed::Repeat], 50);
+    let length: usize = redis::cmd("XLEN")
+        .arg("batch:stream")
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(length, 100);
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut raw)
+        .unwrap();
+    let calls: usize = stats
+        .lines()
+        .filter(|line| line.starts_with("cmdstat_evalsha:") || line.starts_with("cmdstat_eval:"))
+        .filter_map(|line| {
+            line.split("calls=")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .sum();
+    assert!(
+        calls > 0 && calls <= 150 / 10,
+        "{calls} script calls for 150 pushes"
+    );
+}
+
+#[tokio::test]
 async fn a_lease_left_to_expire_is_taken_over_and_the_late_finisher_changes_nothing() {
     let server = RedisServer::start();
     let claim_time = Duration::from_secs(1);
