@@ -96,7 +96,7 @@ async fn send(target: Arc<Target>, jobs: Vec<Pending>) {
             .arg(job.payload.as_slice())
             .arg(u8::from(job.key.is_some()));
     }
-    let answered: Result<Vec<u8>, CallError> = connection::within(
+    let answered: Result<Vec<i64>, CallError> = connection::within(
         target.timeout,
         |mut connection| async move { invocation.invoke_async(&mut connection).await },
         &target.connection,
