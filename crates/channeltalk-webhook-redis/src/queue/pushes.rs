@@ -2,9 +2,10 @@
 //!
 //! Under load a replica acknowledges many deliveries at once, and each must have its job in
 //! Redis first. One call per job costs a round trip, a script run and an append-only-file write
-//! each; one call for the jobs waiting at that moment costs them once. Nothing waits to fill a
-//! batch: a push that arrives alone is sent alone, at once, and a batch is only what queued up
-//! while the previous calls were being sent. Each delivery still waits for its own job's answer,
+//! each; one call for the jobs waiting at that moment costs them once. No timer fills a batch:
+//! the sending task lets the tasks that are ready run once (so that the deliveries being read
+//! push their jobs too) and sends what is there; a push that arrives alone goes alone after
+//! that one turn of the runtime. Each delivery still waits for its own job's answer,
 //! so a batch that fails fails each of its deliveries, which then run their jobs from memory as
 //! any failed push does.
 
@@ -82,6 +83,15 @@ fn stopped() -> QueueError {
 async fn collect(mut receiver: mpsc::UnboundedReceiver<Pending>, target: Arc<Target>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // Let the tasks that are ready run first (the runtime would otherwise run this one
+        // right after the push that woke it): what they push now joins this batch.
+        tokio::task::yield_now().await;
+        while batch.len() < MAX_BATCH {
+            let Ok(pending) = receiver.try_recv() else {
+                break;
+            };
+            batch.push(pending);
+        }
         let jobs = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
         tokio::spawn(send(Arc::clone(&target), jobs));
     }
