@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::matrix::Contract;
 use crate::secrets::{assert_answers_keep_the_secret, assert_text_log_keeps_the_secret};
@@ -98,6 +99,29 @@ impl Example {
     /// Everything the example printed so far (its banner and its log).
     pub fn output(&self) -> String {
         lock(&self.output).clone()
+    }
+
+    /// Waits (at most ten seconds) until the example has printed `needle`, and gives its
+    /// output. Its log reaches the test through a pipe and a reading thread, so a line the
+    /// example wrote before answering may arrive after the answer does.
+    ///
+    /// # Panics
+    ///
+    /// If `needle` has not appeared within ten seconds; the message holds the whole output.
+    #[track_caller]
+    pub fn wait_for_output(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let output = self.output();
+            if output.contains(needle) {
+                return output;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} within 10 s in:\n{output}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

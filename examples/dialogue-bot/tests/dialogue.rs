@@ -183,11 +183,7 @@ fn with_redis_gone_deliveries_are_still_acknowledged() {
     redis.kill();
     // Acknowledged (200), with no answer: the state could not be read.
     assert!(say(&bot, "c-gone", "m-while-gone", "/tally").is_empty());
-    assert!(
-        bot.output().contains("a dialogue step could not happen"),
-        "{}",
-        bot.output()
-    );
+    bot.wait_for_output("a dialogue step could not happen");
     redis.restart();
     // Back (empty: this Redis kept nothing), the conversation starts over.
     let mut answer = Vec::new();
