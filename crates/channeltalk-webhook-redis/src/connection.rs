@@ -79,7 +79,7 @@ pub(crate) fn lazy_connection(
 }
 
 /// Why one call failed.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum CallError {
     /// No answer within the time given.
     TimedOut(Duration),

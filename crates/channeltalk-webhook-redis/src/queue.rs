@@ -13,11 +13,12 @@
 //! | `paused-until` | string (epoch ms), expiring then | the rate-limit pause every replica honours |
 //!
 //! A job is added (`XADD`, in one script with the message id's `SET NX`) before the delivery
-//! is answered; the jobs of deliveries that arrive together share one script call. A worker reads only as many as it has free slots (`XREADGROUP … COUNT`); a
-//! read entry is its lease, renewed with `XCLAIM … JUSTID` (which resets the idle time); an
-//! entry idle longer than the claim time belonged to a worker that died, and another worker
-//! takes it over (`XAUTOCLAIM`). A done job is acknowledged and deleted; a retried one moves to
-//! `delayed` until Redis's clock says it is due; a dead one moves to `dead`.
+//! is answered; the jobs of deliveries that arrive together share one script call. A worker
+//! reads only as many as it has free slots (`XREADGROUP … COUNT`); a read entry is its lease,
+//! renewed with `XCLAIM … JUSTID` (which resets the idle time); an entry idle longer than the
+//! claim time belonged to a worker that died, and another worker takes it over
+//! (`XAUTOCLAIM`). A done job is acknowledged and deleted; a retried one moves to `delayed`
+//! until Redis's clock says it is due; a dead one moves to `dead`.
 //!
 //! Not supported: Redis Cluster (the keys are not hash-tagged), `rediss://` (no TLS stack).
 

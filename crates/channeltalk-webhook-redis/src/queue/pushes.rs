@@ -13,10 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use channeltalk_jobs::{Pushed, QueueError};
-use redis::Script;
 use redis::aio::ConnectionManager;
+use redis::{ErrorKind, RedisError, Script};
 use tokio::sync::{mpsc, oneshot};
 
+use super::queue_error;
 use crate::connection::{self, CallError};
 
 /// At most this many jobs in one call, so that one script run stays short for Redis.
@@ -112,8 +113,19 @@ async fn send(target: Arc<Target>, jobs: Vec<Pending>) {
         &target.connection,
     )
     .await;
+    let answered = answered.and_then(|added| {
+        if added.len() == jobs.len() {
+            Ok(added)
+        } else {
+            Err(CallError::Failed(RedisError::from((
+                ErrorKind::UnexpectedReturnType,
+                "the push script answered for another number of jobs",
+                format!("{} answers for {} jobs", added.len(), jobs.len()),
+            ))))
+        }
+    });
     match answered {
-        Ok(added) if added.len() == jobs.len() => {
+        Ok(added) => {
             for (job, added) in jobs.into_iter().zip(added) {
                 let pushed = if added == 1 {
                     Pushed::Queued
@@ -123,30 +135,10 @@ async fn send(target: Arc<Target>, jobs: Vec<Pending>) {
                 let _ = job.answer.send(Ok(pushed));
             }
         }
-        Ok(added) => {
-            let message = format!(
-                "Redis answered {} results for a batch of {} jobs",
-                added.len(),
-                jobs.len()
-            );
+        // Each job of the batch gets the batch's error, as a push of its own would.
+        Err(error) => {
             for job in jobs {
-                let _ = job
-                    .answer
-                    .send(Err(QueueError::unavailable(message.clone())));
-            }
-        }
-        Err(CallError::TimedOut(timeout)) => {
-            for job in jobs {
-                let _ = job.answer.send(Err(QueueError::TimedOut(timeout)));
-            }
-        }
-        Err(CallError::Failed(error)) => {
-            // One error for the whole batch, shared by its jobs.
-            let error = Arc::new(error);
-            for job in jobs {
-                let _ = job
-                    .answer
-                    .send(Err(QueueError::unavailable(Arc::clone(&error))));
+                let _ = job.answer.send(Err(queue_error(error.clone())));
             }
         }
     }
